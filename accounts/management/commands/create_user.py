@@ -1,0 +1,38 @@
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts import roles
+from accounts.services import user_create
+from refundportal.api import ApplicationError
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a user in one role (customer, agent, senior_agent, finance, manager, integration)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("name")
+        parser.add_argument("--role", required=True, help=f"one of: {', '.join(roles.ROLES)}")
+        parser.add_argument("--password", help="without one the user cannot log in by password")
+        parser.add_argument("--email", default="")
+        parser.add_argument(
+            "--joined-days-ago", type=int, default=None, help="back-date date_joined by N days"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if get_user_model().objects.filter(username=options["name"]).exists():
+            raise CommandError(f"A user named {options['name']!r} already exists.")
+        try:
+            user = user_create(
+                username=options["name"],
+                role=options["role"],
+                password=options["password"],
+                email=options["email"],
+                joined_days_ago=options["joined_days_ago"],
+            )
+        except ApplicationError as exc:
+            raise CommandError(exc.detail) from exc
+        self.stdout.write(self.style.SUCCESS(f"Created {user.username} ({options['role']})."))

@@ -1,0 +1,165 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .states import OrderStatus
+
+
+def money_field(**kwargs: object) -> models.DecimalField:
+    return models.DecimalField(max_digits=12, decimal_places=2, **kwargs)  # type: ignore[arg-type]
+
+
+class Merchant(models.Model):
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DiscountKind(models.TextChoices):
+    COUPON = "coupon", _("Coupon")
+    RED_PACKET = "red_packet", _("Red packet")
+    POINTS = "points", _("Points")
+    PROMOTION = "promotion", _("Promotion")
+
+
+class TenderMethod(models.TextChoices):
+    ALIPAY = "alipay", _("Alipay")
+    WECHAT = "wechat", _("WeChat Pay")
+    CARD = "card", _("Bank card")
+    WALLET = "wallet", _("Platform balance")
+
+
+class Order(models.Model):
+    number = models.CharField(_("number"), max_length=64, unique=True)
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(
+        _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PLACED
+    )
+    placed_at = models.DateTimeField(_("placed at"))
+    promised_at = models.DateTimeField(_("promised at"))
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    items_total = money_field()
+    delivery_fee = money_field(default=Decimal("0.00"))
+    packaging_fee = money_field(default=Decimal("0.00"))
+    discount_total = money_field(default=Decimal("0.00"))
+    paid_total = money_field()
+    # sha256 of the canonical creation payload: the same number posted again
+    # with the same content is a retry, with other content a conflict.
+    payload_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        indexes = [
+            models.Index(fields=["customer", "-placed_at"]),
+            models.Index(fields=["placed_at"]),
+            models.Index(fields=["merchant", "placed_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(paid_total__gte=0)
+                & Q(delivery_fee__gte=0)
+                & Q(packaging_fee__gte=0)
+                & Q(discount_total__gte=0),
+                name="order_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    paid_total=models.F("items_total")
+                    + models.F("delivery_fee")
+                    + models.F("packaging_fee")
+                    - models.F("discount_total")
+                ),
+                name="order_paid_total_adds_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    unit_price = money_field(validators=[MinValueValidator(Decimal("0"))])
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["order", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "position"], name="order_item_position"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & Q(unit_price__gte=0), name="order_item_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} x{self.quantity}"
+
+    @property
+    def gross(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class Discount(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="discounts")
+    kind = models.CharField(max_length=20, choices=DiscountKind.choices)
+    amount = money_field()
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="discount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount}"
+
+
+class Tender(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tenders")
+    position = models.PositiveSmallIntegerField()
+    method = models.CharField(max_length=20, choices=TenderMethod.choices)
+    amount = money_field()
+    account = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["order", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "position"], name="tender_position"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="tender_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.amount}"
+
+
+class DeliveryEvent(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=20, choices=OrderStatus.choices)
+    at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.status} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,120 @@
+"""Reads on orders: the querysets the API and pages list, and what is still
+refundable on an order, line by line."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from accounts import roles
+from refundportal.money import ZERO, line_refundables, money_sum, to_money
+
+from .models import DeliveryEvent, Order, OrderItem
+
+DELIVERY_FEE = "delivery_fee"
+PACKAGING_FEE = "packaging_fee"
+
+
+def order_queryset_for(user: Any) -> QuerySet[Order]:
+    """The orders a user may read, with everything an order page shows
+    fetched in a fixed number of queries."""
+    qs = Order.objects.select_related("merchant", "customer").prefetch_related(
+        Prefetch("items", queryset=OrderItem.objects.order_by("position")),
+        "discounts",
+        "tenders",
+        Prefetch("events", queryset=DeliveryEvent.objects.order_by("at", "id")),
+    )
+    held = roles.user_roles(user)
+    if held & (roles.STAFF_ROLES | {roles.INTEGRATION}):
+        return qs
+    if roles.CUSTOMER in held:
+        return qs.filter(customer=user)
+    return qs.none()
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What requests already hold on one line: units and money."""
+
+    quantity: int = 0
+    amount: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class RefundableLine:
+    key: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    gross: Decimal
+    discount_share: Decimal
+    refundable: Decimal
+    claimed: Claim = field(default_factory=Claim)
+    item: OrderItem | None = None
+
+    @property
+    def remaining_quantity(self) -> int:
+        return max(self.quantity - self.claimed.quantity, 0)
+
+    @property
+    def remaining_amount(self) -> Decimal:
+        return max(self.refundable - self.claimed.amount, ZERO)
+
+
+@dataclass(frozen=True)
+class OrderRefundable:
+    lines: list[RefundableLine]
+
+    @property
+    def total(self) -> Decimal:
+        return money_sum([line.remaining_amount for line in self.lines])
+
+    def line(self, key: str) -> RefundableLine | None:
+        return next((line for line in self.lines if line.key == key), None)
+
+
+def order_refundable(order: Order, claims: Mapping[str, Claim] | None = None) -> OrderRefundable:
+    """Every line of an order (items in order, then the delivery and
+    packaging fees) with its discount share and what is left to refund.
+
+    ``claims`` maps a line key (the item's id, ``delivery_fee`` or
+    ``packaging_fee``) to what refund requests already hold on it.
+    """
+    claims = claims or {}
+    items = list(order.items.all())
+    gross = [to_money(item.unit_price * item.quantity) for item in items]
+    gross += [to_money(order.delivery_fee), to_money(order.packaging_fee)]
+    refundable = line_refundables(gross, order.discount_total)
+    lines = [
+        RefundableLine(
+            key=str(item.pk),
+            name=item.name,
+            quantity=item.quantity,
+            unit_price=to_money(item.unit_price),
+            gross=g,
+            discount_share=g - r,
+            refundable=r,
+            claimed=claims.get(str(item.pk), Claim()),
+            item=item,
+        )
+        for item, g, r in zip(items, gross, refundable, strict=False)
+    ]
+    for key, name, g, r in (
+        (DELIVERY_FEE, "delivery_fee", gross[-2], refundable[-2]),
+        (PACKAGING_FEE, "packaging_fee", gross[-1], refundable[-1]),
+    ):
+        lines.append(
+            RefundableLine(
+                key=key,
+                name=name,
+                quantity=1,
+                unit_price=g,
+                gross=g,
+                discount_share=g - r,
+                refundable=r,
+                claimed=claims.get(key, Claim()),
+            )
+        )
+    return OrderRefundable(lines=lines)

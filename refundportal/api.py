@@ -1,0 +1,142 @@
+"""API conventions shared by every app: the error envelope, the one
+exception handler, pagination, a hardened JSON parser and the schema class
+that declares the envelope on every operation."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+
+class ApplicationError(Exception):
+    """A refusal with a stable machine ``code``; services raise it, the
+    exception handler turns it into the error envelope."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def __init__(
+        self,
+        code: str,
+        detail: str,
+        status_code: int | None = None,
+        *,
+        fields: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        if status_code is not None:
+            self.status_code = status_code
+        self.fields = fields
+        self.extra = extra or {}
+
+
+class Conflict(ApplicationError):
+    def __init__(self, detail: str, code: str = "conflict", **kwargs: Any) -> None:
+        super().__init__(code, detail, status.HTTP_409_CONFLICT, **kwargs)
+
+
+# DRF exception classes and the stable code each answers with.
+_CODES: list[tuple[type[exceptions.APIException], str]] = [
+    (exceptions.ValidationError, "validation_error"),
+    (exceptions.ParseError, "validation_error"),
+    (exceptions.NotAuthenticated, "not_authenticated"),
+    (exceptions.AuthenticationFailed, "not_authenticated"),
+    (exceptions.PermissionDenied, "forbidden"),
+    (exceptions.NotFound, "not_found"),
+    (exceptions.MethodNotAllowed, "method_not_allowed"),
+    (exceptions.NotAcceptable, "not_acceptable"),
+    (exceptions.UnsupportedMediaType, "unsupported_media_type"),
+    (exceptions.Throttled, "throttled"),
+]
+
+
+def _first_message(fields: Any, path: str = "") -> str:
+    """The first error message in a nested DRF error structure, prefixed by
+    the path of the field it belongs to."""
+    if isinstance(fields, dict):
+        for key, value in fields.items():
+            name = key if key != "non_field_errors" else ""
+            return _first_message(value, f"{path}.{name}".strip(".") if name else path)
+    if isinstance(fields, list):
+        for index, value in enumerate(fields):
+            if value in ({}, [], None):
+                continue
+            nested = isinstance(value, dict | list)
+            return _first_message(value, f"{path}[{index}]" if nested else path)
+        return ""
+    return f"{path}: {fields}" if path else str(fields)
+
+
+def error_body(code: str, detail: Any, fields: Any = None, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "detail": str(detail)}
+    if fields:
+        body["fields"] = fields
+    body.update(extra)
+    return body
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        return Response(
+            error_body(exc.code, exc.detail, exc.fields, **exc.extra), status=exc.status_code
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+
+    code = next((c for cls, c in _CODES if isinstance(exc, cls)), None) or str(exc.default_code)
+    if isinstance(exc, exceptions.ValidationError):
+        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        first = _first_message(fields)
+        detail = _("Invalid input: %(error)s") % {"error": first} if first else _("Invalid input.")
+        response.data = error_body(code, detail, fields)
+    else:
+        response.data = error_body(code, exc.detail)
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        response.data["retry_after"] = int(exc.wait)
+    return response
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class StrictSerializer(serializers.Serializer):
+    """A serializer that refuses fields it does not know, so that a typo in a
+    client never passes silently."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(str(k) for k in data if k not in self.fields)
+            if unknown:
+                raise exceptions.ValidationError(
+                    {key: [_("Unknown field.")] for key in unknown[:20]}
+                )
+        return super().to_internal_value(data)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The error envelope every 4xx answers with."""
+
+    code = serializers.CharField(help_text="A stable machine string, e.g. `conflict`.")
+    detail = serializers.CharField(help_text="A human sentence in the request's language.")
+    fields = serializers.DictField(required=False, help_text="Field errors, keyed by field name.")

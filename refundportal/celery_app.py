@@ -1,0 +1,17 @@
+"""The Celery application ``refundportal``.
+
+``celery -A refundportal worker`` consumes both declared queues; production
+runs one worker per queue so that payouts never wait behind e-mail.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault(
+    "DJANGO_SETTINGS_MODULE", f"refundportal.settings.{os.environ.get('DJANGO_ENV', 'local')}"
+)
+
+app = Celery("refundportal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,48 @@
+"""Project-level endpoints: the health check."""
+
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, JsonResponse
+
+logger = logging.getLogger(__name__)
+
+
+def _database_state() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        logger.warning("health check: database down: %s", exc)
+        return "down"
+    return "ok"
+
+
+def _broker_state() -> str:
+    if not settings.REDIS_URL:
+        return "in-process"
+    import redis
+
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+        )
+        client.ping()
+    except redis.RedisError as exc:
+        logger.warning("health check: broker down: %s", exc)
+        return "down"
+    return "ok"
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 while the database answers. A dead broker degrades but does not
+    fail the portal: approvals still commit and the sweep pays them later."""
+    database = _database_state()
+    broker = _broker_state()
+    healthy = database == "ok"
+    state = "ok" if healthy and broker != "down" else ("degraded" if healthy else "down")
+    return JsonResponse(
+        {"status": state, "database": database, "broker": broker}, status=200 if healthy else 503
+    )

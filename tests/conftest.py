@@ -1,0 +1,142 @@
+"""Shared fixtures and the rules for tests that need more than the embedded
+default: PostgreSQL, a real Celery worker, or Debian's Chromium.
+
+Such tests skip where the component is missing, except in CI (``CI=true``)
+on the pass that has it, where a skip would hide a gap and fails instead.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts import roles
+
+from .factories import UserFactory
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+ON_POSTGRES_PASS = bool(os.environ.get("DATABASE_URL"))
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _missing(reason: str, *, required_in_ci: bool) -> None:
+    if IN_CI and required_in_ci:
+        pytest.fail(f"{reason} (a skip is a failure in CI)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _component_markers(request: pytest.FixtureRequest) -> None:
+    node = request.node
+    if node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _missing("needs PostgreSQL (set DATABASE_URL)", required_in_ci=ON_POSTGRES_PASS)
+    if node.get_closest_marker("worker") and not settings.REDIS_URL:
+        _missing("needs a Celery worker on Redis (set REDIS_URL)", required_in_ci=ON_POSTGRES_PASS)
+    if node.get_closest_marker("browser") and not Path(CHROMIUM).exists():
+        _missing(f"needs Chromium at {CHROMIUM}", required_in_ci=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+def client_as(user: Any) -> APIClient:
+    from rest_framework.authtoken.models import Token
+
+    token, _ = Token.objects.get_or_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.user = user  # type: ignore[attr-defined]
+    return client
+
+
+@pytest.fixture
+def as_role(db: Any) -> Any:
+    """``as_role("agent")``: an API client logged in as a new user in that role."""
+
+    def make(role: str, **kwargs: Any) -> APIClient:
+        return client_as(UserFactory(role=role, **kwargs))
+
+    return make
+
+
+@pytest.fixture
+def customer(db: Any) -> Any:
+    return UserFactory(role=roles.CUSTOMER)
+
+
+@pytest.fixture
+def integration(db: Any) -> APIClient:
+    return client_as(UserFactory(role=roles.INTEGRATION))
+
+
+# --- A real Celery worker ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """A ``celery -A refundportal worker`` process on the test database and
+    Redis, consuming every declared queue, as production runs it."""
+    if not settings.REDIS_URL:
+        yield None
+        return
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "refundportal.settings.test"
+    env["DATABASE_URL"] = (
+        f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    log = open(BASE_DIR / "var" / "test-worker.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "refundportal", "worker", "--pool=solo",
+         "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        from refundportal.tasks import ping
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                ping.apply_async().get(timeout=5)
+                break
+            except Exception:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("the Celery worker did not start; see var/test-worker.log")
+        yield None
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture
+def celery_worker(celery_worker_process: Any, transactional_db: Any) -> None:
+    """Tests that hand work to the real worker need committed data."""
+    return celery_worker_process
