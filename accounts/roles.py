@@ -6,7 +6,6 @@ manager: they may read every order and request.
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils.translation import gettext_lazy as _
 
 CUSTOMER = "customer"
@@ -32,7 +31,7 @@ ROLE_LABELS = {
 _CACHE_ATTR = "_refundportal_roles"
 
 
-def user_roles(user: AbstractBaseUser | AnonymousUser | Any) -> frozenset[str]:
+def user_roles(user: Any) -> frozenset[str]:
     """The roles a user holds, read once per request and kept on the user."""
     if user is None or not getattr(user, "is_authenticated", False):
         return frozenset()

@@ -42,9 +42,9 @@ def user_create(
             if joined_days_ago is not None:
                 user.date_joined = clock.now() - timedelta(days=joined_days_ago)
             user.save()
-            user.groups.add(Group.objects.get(name=role))
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
     except IntegrityError as exc:
         raise ApplicationError(
             "conflict", f"A user named {username!r} already exists.", 409
         ) from exc
-    return user  # type: ignore[return-value]
+    return user

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 
 from .models import DeliveryEvent, Discount, Merchant, Order, OrderItem, Tender
@@ -31,7 +33,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ["merchant", "customer"]
     inlines = [ItemInline, DiscountInline, TenderInline, EventInline]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
         # Orders belong to the ordering system; the portal never edits them.
         return False
 

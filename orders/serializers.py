@@ -53,11 +53,13 @@ class OrderCreateSerializer(StrictSerializer):
     promised_at = serializers.DateTimeField()
     status = serializers.ChoiceField(choices=OrderStatus.choices, default=OrderStatus.PLACED)
     delivered_at = serializers.DateTimeField(required=False, allow_null=True)
-    items = ItemInSerializer(many=True, allow_empty=False, max_length=200)
+    items = serializers.ListField(child=ItemInSerializer(), allow_empty=False, max_length=200)
     delivery_fee = money(default=Decimal("0.00"))
     packaging_fee = money(default=Decimal("0.00"))
-    discounts = DiscountInSerializer(many=True, required=False, default=list, max_length=20)
-    tenders = TenderInSerializer(many=True, allow_empty=False, max_length=10)
+    discounts = serializers.ListField(
+        child=DiscountInSerializer(), required=False, default=list, max_length=20
+    )
+    tenders = serializers.ListField(child=TenderInSerializer(), allow_empty=False, max_length=10)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["promised_at"] < attrs["placed_at"]:

@@ -165,8 +165,8 @@ def _initial_events(order: Order) -> list[DeliveryEvent]:
     the ordering system sends it later in its life."""
     events = [DeliveryEvent(order=order, status=OrderStatus.PLACED, at=order.placed_at)]
     if order.status != OrderStatus.PLACED:
-        at = order.delivered_at if order.status == OrderStatus.DELIVERED else order.placed_at
-        events.append(DeliveryEvent(order=order, status=order.status, at=at))
+        at = order.delivered_at if order.status == OrderStatus.DELIVERED else None
+        events.append(DeliveryEvent(order=order, status=order.status, at=at or order.placed_at))
     return events
 
 

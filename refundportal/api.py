@@ -17,7 +17,7 @@ class ApplicationError(Exception):
     """A refusal with a stable machine ``code``; services raise it, the
     exception handler turns it into the error envelope."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(
         self,
@@ -110,8 +110,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = error_body(code, detail, fields)
     else:
         response.data = error_body(code, exc.detail)
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        response.data["retry_after"] = int(exc.wait)
+    wait = getattr(exc, "wait", None)
+    if isinstance(exc, exceptions.Throttled) and wait is not None:
+        response.data["retry_after"] = int(wait)
     return response
 
 
@@ -139,4 +140,12 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text="A stable machine string, e.g. `conflict`.")
     detail = serializers.CharField(help_text="A human sentence in the request's language.")
-    fields = serializers.DictField(required=False, help_text="Field errors, keyed by field name.")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # ``fields`` is also the name of Serializer's own attribute, so the
+        # envelope's field is added here rather than declared on the class.
+        fields = super().get_fields()
+        fields["fields"] = serializers.DictField(
+            required=False, help_text="Field errors, keyed by field name."
+        )
+        return fields

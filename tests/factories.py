@@ -27,7 +27,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create: bool, extracted: str | None, **kwargs: Any) -> None:
         if extracted:
-            self.groups.add(Group.objects.get(name=extracted))
+            self.groups.add(Group.objects.get_or_create(name=extracted)[0])
         self.save()
 
     class Params:
@@ -49,9 +49,7 @@ class OrderPayloadFactory(factory.DictFactory):
     customer = "customer"
     merchant = factory.Dict({"code": "M001", "name": "老王川菜馆"})
     placed_at = factory.LazyFunction(lambda: (timezone.now() - timedelta(hours=1)).isoformat())
-    promised_at = factory.LazyFunction(
-        lambda: (timezone.now() - timedelta(minutes=15)).isoformat()
-    )
+    promised_at = factory.LazyFunction(lambda: (timezone.now() - timedelta(minutes=15)).isoformat())
     status = "placed"
     items = factory.LazyFunction(lambda: [ItemFactory(unit_price="10.00", quantity=3)])
     delivery_fee = "3.00"

@@ -94,6 +94,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery ----------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CELERY_RESULT_BACKEND: str | None
 if REDIS_URL:
     CACHES = {
         "default": {

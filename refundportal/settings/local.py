@@ -6,6 +6,6 @@ DEBUG = True
 ALLOWED_HOSTS = ["*"]
 
 # Serve static files straight from the apps and static/ without collectstatic.
-STATIC_ROOT = None
+STATIC_ROOT = None  # type: ignore[assignment]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -28,6 +28,6 @@ REST_FRAMEWORK = {
 }
 
 # Serve static files straight from the apps and static/ without collectstatic.
-STATIC_ROOT = None
+STATIC_ROOT = None  # type: ignore[assignment]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

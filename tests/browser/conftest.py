@@ -1,0 +1,69 @@
+"""Playwright on Debian's Chromium (never a downloaded browser).
+
+Screenshots go to ``artifacts/screenshots/`` (or ``$SCREENSHOT_DIR``), which
+CI keeps; look at them: a page nobody has seen is not done.
+"""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import BASE_DIR, CHROMIUM, _missing
+
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 860}
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", BASE_DIR / "artifacts" / "screenshots"))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        _missing(f"needs Chromium at {CHROMIUM}", required_in_ci=True)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def open_page(browser: Any, live_server: Any) -> Iterator[Any]:
+    """``open_page(locale="zh-CN", viewport=PHONE)``: a fresh browser context
+    on the live server; closed after the test."""
+    contexts: list[Any] = []
+
+    def make(locale: str = "zh-CN", viewport: dict[str, int] | None = None) -> Any:
+        context = browser.new_context(
+            locale=locale,
+            viewport=viewport or PHONE,
+            base_url=live_server.url,
+            extra_http_headers={"Accept-Language": locale},
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,49 @@
+"""Logging in, in Chinese and in English, on a phone and a desktop."""
+
+import pytest
+
+from accounts import roles
+from tests.factories import PASSWORD, UserFactory
+
+from .conftest import DESKTOP, PHONE, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_customer_logs_in_in_chinese_on_a_phone(open_page):
+    UserFactory(username="xiaoming", role=roles.CUSTOMER)
+    page = open_page(locale="zh-CN", viewport=PHONE)
+    page.goto("/")
+    assert "/accounts/login/" in page.url
+    assert page.locator("h1").inner_text() == "登录"
+    screenshot(page, "login-zh-phone")
+
+    page.get_by_label("用户名").fill("xiaoming")
+    page.get_by_label("密码").fill("wrong password")
+    page.get_by_role("button", name="登录").click()
+    assert page.get_by_role("alert").is_visible()
+
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/")
+    assert "欢迎" in page.locator("h1").inner_text()
+    assert page.get_by_text("顾客").first.is_visible()
+    screenshot(page, "home-zh-phone")
+
+
+def test_staff_switches_to_english_and_logs_out(open_page):
+    UserFactory(username="lily", role=roles.AGENT)
+    page = open_page(locale="zh-CN", viewport=DESKTOP)
+    page.goto("/accounts/login/")
+    page.get_by_role("button", name="EN").click()
+    assert page.locator("h1").inner_text() == "Log in"
+    page.get_by_label("User name").fill("lily")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/")
+    assert page.locator("h1").inner_text() == "Welcome, lily"
+    screenshot(page, "home-en-desktop")
+
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/accounts/login/")
+    assert page.locator("h1").inner_text() == "Log in"
