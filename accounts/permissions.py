@@ -34,6 +34,10 @@ class IsFinance(_RolePermission):
     allowed = frozenset({roles.FINANCE})
 
 
+class IsFinanceOrManager(_RolePermission):
+    allowed = frozenset({roles.FINANCE, roles.MANAGER})
+
+
 class IsManager(_RolePermission):
     allowed = frozenset({roles.MANAGER})
 

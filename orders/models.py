@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Abs
+from django.db.models.lookups import LessThan
 from django.utils.translation import gettext_lazy as _
 
 from .states import OrderStatus
@@ -79,12 +81,21 @@ class Order(models.Model):
                 & Q(discount_total__gte=0),
                 name="order_amounts_not_negative",
             ),
+            # Within half a cent rather than equal: SQLite keeps decimals as
+            # binary floats, where 2.50 + 1.00 + 0.50 - 2.70 is not 1.30, and
+            # strict equality refused valid orders there. Amounts are whole
+            # cents, so any real mismatch is at least 0.01; PostgreSQL's
+            # numeric arithmetic is exact and the difference is 0.
             models.CheckConstraint(
-                condition=Q(
-                    paid_total=models.F("items_total")
-                    + models.F("delivery_fee")
-                    + models.F("packaging_fee")
-                    - models.F("discount_total")
+                condition=LessThan(
+                    Abs(
+                        models.F("items_total")
+                        + models.F("delivery_fee")
+                        + models.F("packaging_fee")
+                        - models.F("discount_total")
+                        - models.F("paid_total")
+                    ),
+                    Decimal("0.005"),
                 ),
                 name="order_paid_total_adds_up",
             ),

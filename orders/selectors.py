@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from refundportal.money import ZERO, line_refundables, money_sum, to_money
@@ -15,6 +16,13 @@ from .models import DeliveryEvent, Order, OrderItem
 
 DELIVERY_FEE = "delivery_fee"
 PACKAGING_FEE = "packaging_fee"
+FEE_LABELS = {DELIVERY_FEE: _("Delivery fee"), PACKAGING_FEE: _("Packaging fee")}
+
+
+def line_label(line: str, name: str) -> str:
+    """A line's name for people: the dish, or the fee in the reader's language."""
+    label = FEE_LABELS.get(line)
+    return str(label) if label is not None else name
 
 
 def order_queryset_for(user: Any) -> QuerySet[Order]:

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from refundportal.api import StrictSerializer
+from refundportal.api import BoundedListField, StrictSerializer
 
 from .models import DiscountKind, Order, TenderMethod
 from .selectors import order_refundable
@@ -53,13 +53,13 @@ class OrderCreateSerializer(StrictSerializer):
     promised_at = serializers.DateTimeField()
     status = serializers.ChoiceField(choices=OrderStatus.choices, default=OrderStatus.PLACED)
     delivered_at = serializers.DateTimeField(required=False, allow_null=True)
-    items = serializers.ListField(child=ItemInSerializer(), allow_empty=False, max_length=200)
+    items = BoundedListField(child=ItemInSerializer(), allow_empty=False, max_length=200)
     delivery_fee = money(default=Decimal("0.00"))
     packaging_fee = money(default=Decimal("0.00"))
-    discounts = serializers.ListField(
+    discounts = BoundedListField(
         child=DiscountInSerializer(), required=False, default=list, max_length=20
     )
-    tenders = serializers.ListField(child=TenderInSerializer(), allow_empty=False, max_length=10)
+    tenders = BoundedListField(child=TenderInSerializer(), allow_empty=False, max_length=10)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["promised_at"] < attrs["placed_at"]:

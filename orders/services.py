@@ -4,7 +4,7 @@ events. Both run in one transaction; an event locks its order row."""
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,12 +13,18 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from refundportal import clock
 from refundportal.api import ApplicationError, Conflict
 from refundportal.money import money_sum, to_money
 
 from . import states
 from .models import DeliveryEvent, Discount, Merchant, Order, OrderItem, Tender
 from .states import OrderStatus
+
+# How far ahead of our clock a time from the ordering system may be. A little
+# drift between servers is normal; more is a bug upstream, and a delivery
+# dated in the future would keep the refund window open and look late.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,8 @@ def order_create(*, payload: dict[str, Any]) -> OrderCreated:
     if existing is not None:
         return _same_or_conflict(existing, digest)
 
+    _not_in_future("placed_at", payload["placed_at"])
+    _not_in_future("delivered_at", payload.get("delivered_at"))
     items = payload["items"]
     items_total = money_sum([to_money(i["unit_price"] * i["quantity"]) for i in items])
     discount_total = money_sum([d["amount"] for d in payload.get("discounts", [])])
@@ -153,6 +161,11 @@ def _same_or_conflict(existing: Order, digest: str) -> OrderCreated:
     return OrderCreated(order=existing, created=False)
 
 
+def _not_in_future(field: str, at: datetime | None) -> None:
+    if at is not None and at > clock.now() + CLOCK_SKEW:
+        raise validation_error(field, _("This time is in the future."))
+
+
 def _customer(username: str) -> Any:
     user = get_user_model().objects.filter(username=username).first()
     if user is None or not roles.has_role(user, roles.CUSTOMER):
@@ -175,7 +188,9 @@ def order_event_add(*, order: Order, status: str, at: datetime) -> tuple[Order, 
     sent twice is recorded once. Returns the order and whether it changed."""
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
-        if locked.status == status and locked.events.filter(status=status, at=at).exists():
+        # The same event again is a retry, even when a later event has
+        # arrived in between: answer it as recorded rather than as a move back.
+        if locked.events.filter(status=status, at=at).exists():
             return locked, False
         if not states.can_move(locked.status, status):
             raise validation_error(
@@ -183,6 +198,7 @@ def order_event_add(*, order: Order, status: str, at: datetime) -> tuple[Order, 
                 _("An order that is %(current)s cannot become %(new)s.")
                 % {"current": locked.status, "new": status},
             )
+        _not_in_future("at", at)
         if at < locked.placed_at:
             raise validation_error("at", _("An event cannot happen before the order was placed."))
         last = locked.events.order_by("-at").values_list("at", flat=True).first()

@@ -62,6 +62,9 @@ def _first_message(fields: Any, path: str = "") -> str:
     the path of the field it belongs to."""
     if isinstance(fields, dict):
         for key, value in fields.items():
+            if isinstance(key, int):
+                # A ListField keys its children's errors by their position.
+                return _first_message(value, f"{path}[{key}]")
             name = key if key != "non_field_errors" else ""
             return _first_message(value, f"{path}.{name}".strip(".") if name else path)
     if isinstance(fields, list):
@@ -132,6 +135,17 @@ class StrictSerializer(serializers.Serializer):
                 raise exceptions.ValidationError(
                     {key: [_("Unknown field.")] for key in unknown[:20]}
                 )
+        return super().to_internal_value(data)
+
+
+class BoundedListField(serializers.ListField):
+    """A list field that refuses an over-long list before it validates a
+    single element: a huge list then costs one length check, not a
+    validation and an error message per element."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if self.max_length is not None and isinstance(data, list) and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
 
 

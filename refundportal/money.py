@@ -108,14 +108,16 @@ def split_over_tenders(
     if amount > money_sum(remaining):
         raise ValueError("the refund exceeds what the tenders can take back")
     shares = [ZERO] * len(paid)
-    open_tenders = [i for i in range(len(paid)) if remaining[i] > 0]
+    open_tenders = list(range(len(paid)))
     left = amount
     while left > 0:
         weights = [to_money(paid[i]) for i in open_tenders]
         if sum(weights) == 0:
             weights = [remaining[i] for i in open_tenders]
         proposal = allocate(left, weights)
-        capped = [i for i, p in zip(open_tenders, proposal, strict=True) if p >= remaining[i]]
+        # A share equal to the remainder fits; only one above it is capped and
+        # its excess shared again, so an uncapped split stays proportional.
+        capped = [i for i, p in zip(open_tenders, proposal, strict=True) if p > remaining[i]]
         if not capped:
             for i, p in zip(open_tenders, proposal, strict=True):
                 shares[i] += p

@@ -35,3 +35,17 @@ class AutoSchema(SpectacularAutoSchema):
                 response["description"] = _ERROR_DESCRIPTIONS[code]
                 responses[code] = response
         return responses
+
+
+# Response fields that only some readers get (staff-only fields of a
+# request): listed in the schema but not required.
+OPTIONAL_RESPONSE_FIELDS = {"Refund": {"risk", "assignee"}}
+
+
+def optional_fields_hook(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, fields in OPTIONAL_RESPONSE_FIELDS.items():
+        component = schemas.get(name)
+        if component and "required" in component:
+            component["required"] = [f for f in component["required"] if f not in fields]
+    return result

@@ -46,3 +46,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": state, "database": database, "broker": broker}, status=200 if healthy else 503
     )
+
+
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    from django.utils.translation import gettext as _
+
+    return JsonResponse({"code": "not_found", "detail": _("Not found.")}, status=404)

@@ -1,13 +1,17 @@
-"""factory_boy factories: users in a role, and orders built through the
-same service the ordering system's API uses, so every order adds up."""
+"""factory_boy factories: users in a role, orders built through the same
+service the ordering system's API uses (so every order adds up), evidence
+photos and rows, and refund requests."""
 
-from datetime import timedelta
+import io
+import random
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts import roles
@@ -73,3 +77,135 @@ def create_order(*, customer: Any, **overrides: Any) -> Any:
 
 def money(value: str) -> Decimal:
     return Decimal(value)
+
+
+def create_order_at(
+    *,
+    customer: Any,
+    promised_at: datetime,
+    status: str = "placed",
+    delivered_at: datetime | None = None,
+    **overrides: Any,
+) -> Any:
+    """An order promised at ``promised_at`` (placed 40 minutes before), in
+    ``status``; a delivered one needs ``delivered_at``."""
+    times = {
+        "placed_at": (promised_at - timedelta(minutes=40)).isoformat(),
+        "promised_at": promised_at.isoformat(),
+    }
+    if delivered_at is not None:
+        times["delivered_at"] = delivered_at.isoformat()
+    return create_order(customer=customer, status=status, **times, **overrides)
+
+
+def one_item_order(unit_price: str, *, method: str = "alipay") -> dict[str, Any]:
+    """Payload overrides for an order of one dish and nothing else: no fees,
+    no discount, so that ``paid_total`` is exactly ``unit_price``."""
+    return {
+        "items": [ItemFactory(unit_price=unit_price, quantity=1)],
+        "delivery_fee": "0.00",
+        "packaging_fee": "0.00",
+        "discounts": [],
+        "tenders": [{"method": method, "amount": unit_price, "account": f"{method}:1"}],
+    }
+
+
+# --- Evidence photos -------------------------------------------------------------
+
+
+def photo_image(seed: int = 0, *, size: tuple[int, int] = (256, 256)) -> Any:
+    """A smooth random picture: 8x8 random colours blown up, so that two
+    seeds give perceptual hashes far apart while one picture resized or
+    re-encoded keeps its hash."""
+    from PIL import Image
+
+    rng = random.Random(seed)
+    tiles = Image.frombytes("RGB", (8, 8), rng.randbytes(8 * 8 * 3))
+    return tiles.resize(size, Image.Resampling.BICUBIC)
+
+
+def photo_bytes(seed: int = 0, *, fmt: str = "JPEG", image: Any = None, **save: Any) -> bytes:
+    buffer = io.BytesIO()
+    (image if image is not None else photo_image(seed)).save(buffer, fmt, **save)
+    return buffer.getvalue()
+
+
+def photo_upload(
+    seed: int = 0, *, fmt: str = "JPEG", name: str | None = None, data: bytes | None = None
+) -> SimpleUploadedFile:
+    """A ``file`` for ``POST /evidence/``."""
+    extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}.get(fmt, "bin")
+    content = data if data is not None else photo_bytes(seed, fmt=fmt)
+    return SimpleUploadedFile(
+        name or f"photo-{seed}.{extension}", content, content_type=f"image/{extension}"
+    )
+
+
+def _band(index: int) -> Any:
+    def value(o: Any) -> int:
+        from refunds.evidence import bands
+
+        return bands(o.hash_value)[index]
+
+    return factory.LazyAttribute(value)
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    """An evidence row with a chosen 64-bit perceptual hash (``hash_value``,
+    unsigned) and its bands; the file itself is not written. Photos that go
+    through decoding are uploaded with ``photo_upload``."""
+
+    class Meta:
+        model = "refunds.Evidence"
+
+    class Params:
+        hash_value = factory.LazyFunction(lambda: random.getrandbits(64))
+
+    owner = factory.SubFactory(UserFactory, role=roles.CUSTOMER)
+    file = factory.Sequence(lambda n: f"evidence/test/{n:06d}.jpg")
+    content_type = "image/jpeg"
+    size = 1024
+    width = 256
+    height = 256
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    phash = factory.LazyAttribute(
+        lambda o: o.hash_value - (1 << 64) if o.hash_value >= (1 << 63) else o.hash_value
+    )
+    phash_band0 = _band(0)
+    phash_band1 = _band(1)
+    phash_band2 = _band(2)
+    phash_band3 = _band(3)
+
+
+# --- Refund requests -------------------------------------------------------------
+
+
+class RefundBodyFactory(factory.DictFactory):
+    """A ``POST /refunds/`` (and ``/refunds/preview/``) body."""
+
+    order = "ORD-000000"
+    reason = "other"
+    description = factory.Iterator(["饭菜洒了", "送错了", "等了一个小时", "不想要了"])
+
+
+class RefundRequestFactory(factory.django.DjangoModelFactory):
+    """A request row written directly, past auto-review: for histories a
+    test needs (earlier requests of a customer, a second open request)."""
+
+    class Meta:
+        model = "refunds.RefundRequest"
+
+    order = None  # required: an order from create_order
+    customer = factory.LazyAttribute(lambda o: o.order.customer)
+    reason = "other"
+    status = "pending_review"
+    requested_amount = Decimal("1.00")
+    review_due_at = factory.LazyFunction(lambda: _clock_now() + timedelta(hours=24))
+    created_at = factory.LazyFunction(lambda: _clock_now())
+    updated_at = factory.LazyAttribute(lambda o: o.created_at)
+
+
+def _clock_now() -> datetime:
+    from refundportal import clock
+
+    return clock.now()

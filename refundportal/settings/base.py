@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "refunds",
     "payouts",
     "analytics",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles_context",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -131,8 +133,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The same jobs ``manage.py tick`` runs, each on its own queue: the payout
+# sweep on ``payouts`` so that it never waits behind e-mail.
 CELERY_BEAT_SCHEDULE = {
-    "tick": {"task": "refundportal.tasks.tick", "schedule": timedelta(minutes=1)},
+    "payout-sweep": {"task": "payouts.tasks.payout_sweep_task", "schedule": timedelta(minutes=1)},
+    "sla-sweep": {"task": "refunds.tasks.sla_sweep_task", "schedule": timedelta(minutes=1)},
 }
 
 # --- Auth -----------------------------------------------------------------
@@ -194,6 +199,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("THROTTLE_ANON", "600/min"),
         "user": os.environ.get("THROTTLE_USER", "3000/min"),
+        "uploads": os.environ.get("THROTTLE_UPLOADS", "300/hour"),
+        "filing": os.environ.get("THROTTLE_FILING", "120/hour"),
     },
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
@@ -208,10 +215,20 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.states.OrderStatus.choices",
+        "RefundStatusEnum": "refunds.states.RefundStatus.choices",
+        "PayoutStatusEnum": "payouts.states.PayoutStatus.choices",
+        "TenderMethodEnum": "orders.models.TenderMethod.choices",
+        "RerouteMethodEnum": [("wallet", "wallet")],
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "refundportal.schema.optional_fields_hook",
+    ],
 }
 
 # Every request that is not the API is a page; keep request bodies bounded.
@@ -225,3 +242,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Payouts ------------------------------------------------------------------
+# Dotted paths of real gateway adapters per method; unset methods use the
+# sandbox, which keeps its own ledger.
+PAYOUT_GATEWAYS: dict[str, str] = {}
+PAYOUT_MAX_ATTEMPTS = 8
+PAYOUT_BACKOFF_BASE_MINUTES = 5
+PAYOUT_BACKOFF_CAP_MINUTES = 360
+PAYOUT_STUCK_MINUTES = 5
+PAYOUT_SLA_HOURS = 24
+SANDBOX_SLOW_SECONDS = 5
+# A dead broker must not hold a request: fail fast and leave it to the sweep.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2

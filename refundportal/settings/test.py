@@ -24,7 +24,12 @@ STORAGES = {
 }
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "100000/min",
+        "user": "100000/min",
+        "uploads": "100000/min",
+        "filing": "100000/min",
+    },
 }
 
 # Serve static files straight from the apps and static/ without collectstatic.

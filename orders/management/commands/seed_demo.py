@@ -1,0 +1,69 @@
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from orders import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo data: merchants and menus, customers, orders over the last months with "
+        "their delivery timelines, and one user per role. Running it again adds only what "
+        "is missing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--orders", type=int, default=2000, help="orders in all (default 2000)")
+        parser.add_argument(
+            "--months", type=int, default=6, help="spread them over this many months (default 6)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        bars: list[tqdm[Any]] = []
+
+        def advance(written: int, total: int) -> None:
+            # The bar starts once the total is known, after the users exist.
+            if not bars:
+                # tqdm writes to sys.stderr itself: Django's OutputWrapper would
+                # end every redraw with a newline.
+                bars.append(
+                    tqdm(
+                        total=total,
+                        unit="order",
+                        file=sys.stderr,
+                        disable=options["verbosity"] == 0 or total == 0,
+                    )
+                )
+            bars[0].update(written)
+
+        try:
+            result = demo.seed_demo(
+                orders=options["orders"], months=options["months"], progress=advance
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        finally:
+            for bar in bars:
+                bar.close()
+
+        for warning in result.warnings:
+            self.stderr.write(self.style.WARNING(warning))
+        self.stdout.write(
+            f"seed_demo: {result.orders_created} orders created "
+            f"({result.orders_existing} already there), {result.items} items, "
+            f"{result.discounts} discounts, {result.tenders} tenders, {result.events} events, "
+            f"{result.merchants_created} merchants, {result.customers_created} customers, "
+            f"{len(result.users_created)} named users in {result.seconds:.1f} s"
+        )
+        self._print_logins()
+
+    def _print_logins(self) -> None:
+        rows = [("user", "role", "password"), *demo.demo_logins()]
+        widths = [max(len(row[col]) for row in rows) for col in range(3)]
+        for number, row in enumerate(rows):
+            cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            self.stdout.write("  ".join(cells).rstrip())
+            if number == 0:
+                self.stdout.write("  ".join("-" * width for width in widths))

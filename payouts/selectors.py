@@ -1,0 +1,69 @@
+"""Reads on payouts: filtered lists and totals for finance."""
+
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orders.models import TenderMethod
+from refundportal.api import ApplicationError
+
+from .models import Payout
+from .states import PayoutStatus
+
+
+def _day(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ApplicationError(
+            "validation_error",
+            _("Invalid input: %(error)s") % {"error": f"{field}: YYYY-MM-DD"},
+            fields={field: [_("A date as YYYY-MM-DD.")]},
+        ) from exc
+
+
+def payouts_filtered(params: Any) -> QuerySet[Payout]:
+    """Payouts by status, method, refund and creation day (from/to inclusive,
+    in Asia/Shanghai)."""
+    qs = Payout.objects.select_related("refund")
+    status = params.get("status")
+    if status:
+        if status not in PayoutStatus.values:
+            raise ApplicationError(
+                "validation_error",
+                _("Invalid input: %(error)s") % {"error": f"status: {status}"},
+                fields={"status": [_("One of: %s") % ", ".join(PayoutStatus.values)]},
+            )
+        qs = qs.filter(status=status)
+    method = params.get("method")
+    if method:
+        if method not in TenderMethod.values:
+            raise ApplicationError(
+                "validation_error",
+                _("Invalid input: %(error)s") % {"error": f"method: {method}"},
+                fields={"method": [_("One of: %s") % ", ".join(TenderMethod.values)]},
+            )
+        qs = qs.filter(method=method)
+    if params.get("refund", "").isdigit():
+        qs = qs.filter(refund_id=int(params["refund"]))
+    tz = timezone.get_current_timezone()
+    if params.get("from"):
+        start = datetime.combine(_day(params["from"], "from"), time.min, tzinfo=tz)
+        qs = qs.filter(created_at__gte=start)
+    if params.get("to"):
+        end = datetime.combine(_day(params["to"], "to"), time.max, tzinfo=tz)
+        qs = qs.filter(created_at__lte=end)
+    return qs
+
+
+def payout_totals(qs: QuerySet[Payout]) -> list[dict[str, Any]]:
+    """Count and amount per status and method, in the database."""
+    return list(
+        qs.order_by()
+        .values("status", "method")
+        .annotate(count=Count("id"), amount=Sum("amount"))
+        .order_by("status", "method")
+    )

@@ -1,0 +1,56 @@
+from rest_framework import serializers
+
+from refundportal.api import StrictSerializer
+
+from .models import Payout, PayoutAttempt, SandboxLedgerEntry
+
+
+class PayoutSerializer(serializers.ModelSerializer):
+    refund = serializers.IntegerField(source="refund_id")
+
+    class Meta:
+        model = Payout
+        fields = [
+            "id",
+            "refund",
+            "method",
+            "amount",
+            "status",
+            "attempts",
+            "last_error",
+            "next_attempt_at",
+            "gateway_reference",
+            "idempotency_key",
+            "created_at",
+        ]
+
+
+class AttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PayoutAttempt
+        fields = ["number", "started_at", "finished_at", "outcome", "error", "duration_ms"]
+
+
+class PayoutDetailSerializer(PayoutSerializer):
+    attempt_log = AttemptSerializer(many=True)
+    rerouted_to = serializers.SerializerMethodField()
+
+    class Meta(PayoutSerializer.Meta):
+        fields = [*PayoutSerializer.Meta.fields, "account", "closed", "rerouted_to", "attempt_log"]
+
+    def get_rerouted_to(self, payout: Payout) -> int | None:
+        try:
+            return payout.rerouted_to.pk
+        except Payout.rerouted_to.RelatedObjectDoesNotExist:
+            return None
+
+
+class RerouteSerializer(StrictSerializer):
+    method = serializers.ChoiceField(choices=["wallet"])
+    note = serializers.CharField(max_length=1000)
+
+
+class LedgerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SandboxLedgerEntry
+        fields = ["idempotency_key", "method", "account", "amount", "outcome", "reference", "at"]

@@ -1,0 +1,165 @@
+import csv
+import io
+import json
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.permissions import IsFinance, IsFinanceOrManager
+
+from . import services
+from .models import Payout, SandboxLedgerEntry
+from .selectors import payouts_filtered
+from .serializers import (
+    LedgerSerializer,
+    PayoutDetailSerializer,
+    PayoutSerializer,
+    RerouteSerializer,
+)
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
+    ) -> Any:
+        if isinstance(data, bytes | str):
+            return data
+        return json.dumps(data, ensure_ascii=False)
+
+
+FILTERS = [
+    OpenApiParameter("status", str, enum=["pending", "processing", "succeeded", "failed"]),
+    OpenApiParameter("method", str, enum=["alipay", "wechat", "card", "wallet"]),
+    OpenApiParameter("from", OpenApiTypes.DATE, description="created on or after (Asia/Shanghai)"),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="created on or before"),
+    OpenApiParameter("refund", int),
+]
+
+
+@extend_schema(tags=["payouts"])
+class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Payouts of approved refunds, for finance and managers."""
+
+    lookup_value_regex = r"\d+"
+
+    def get_permissions(self) -> list[Any]:
+        if self.action in ("retry", "reroute", "export"):
+            return [IsFinance()]
+        return [IsFinanceOrManager()]
+
+    def get_serializer_class(self) -> Any:
+        return PayoutDetailSerializer if self.action == "retrieve" else PayoutSerializer
+
+    def get_queryset(self) -> Any:
+        if self.action == "retrieve":
+            return Payout.objects.select_related("refund").prefetch_related(
+                "attempt_log", "rerouted_to"
+            )
+        if self.action == "list":
+            return payouts_filtered(self.request.query_params)
+        return Payout.objects.all()
+
+    @extend_schema(parameters=FILTERS)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses={202: PayoutSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: str | None = None) -> Response:
+        payout = services.payout_retry(payout=self.get_object(), actor=request.user)
+        return Response(PayoutSerializer(payout).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=RerouteSerializer, responses={201: PayoutSerializer})
+    @action(detail=True, methods=["post"])
+    def reroute(self, request: Request, pk: str | None = None) -> Response:
+        payout = self.get_object()
+        incoming = RerouteSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        new = services.payout_reroute(
+            payout=payout,
+            actor=request.user,
+            method=incoming.validated_data["method"],
+            note=incoming.validated_data["note"],
+        )
+        return Response(PayoutSerializer(new).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=FILTERS[:4],
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV")},
+    )
+    @action(detail=False, methods=["get"], renderer_classes=[JSONRenderer, CSVRenderer])
+    def export(self, request: Request) -> HttpResponse:
+        rows = (
+            payouts_filtered(request.query_params)
+            .select_related("refund__order")
+            .order_by("created_at", "id")
+        )
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(
+            [
+                "id",
+                "refund",
+                "order",
+                "method",
+                "amount",
+                "status",
+                "attempts",
+                "last_error",
+                "gateway_reference",
+                "idempotency_key",
+                "created_at",
+            ]
+        )
+        for p in rows.iterator(chunk_size=2000):
+            writer.writerow(
+                [
+                    p.pk,
+                    p.refund_id,
+                    p.refund.order.number,
+                    p.get_method_display(),
+                    p.amount,
+                    p.status,
+                    p.attempts,
+                    p.last_error,
+                    p.gateway_reference or "",
+                    p.idempotency_key,
+                    timezone.localtime(p.created_at).isoformat(timespec="seconds"),
+                ]
+            )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response = HttpResponse(
+            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="payouts-{stamp}.csv"'
+        return response
+
+
+@extend_schema(
+    tags=["payouts"],
+    parameters=[OpenApiParameter("idempotency_key", str)],
+)
+class SandboxLedgerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The sandbox gateways' ledger: every call they answered."""
+
+    permission_classes = [IsFinance]
+    serializer_class = LedgerSerializer
+
+    def get_queryset(self) -> Any:
+        qs = SandboxLedgerEntry.objects.order_by("-at", "-id")
+        key = self.request.query_params.get("idempotency_key")
+        if key:
+            qs = qs.filter(idempotency_key=key)
+        return qs

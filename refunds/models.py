@@ -1,0 +1,324 @@
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Order, OrderItem, money_field
+
+from .states import RefundStatus
+
+
+class Reason(models.TextChoices):
+    NOT_DELIVERED = "not_delivered", _("Order not delivered")
+    LATE_DELIVERY = "late_delivery", _("Late delivery")
+    FOOD_QUALITY = "food_quality", _("Food quality problem")
+    MISSING_ITEMS = "missing_items", _("Missing items")
+    WRONG_ITEMS = "wrong_items", _("Wrong items")
+    DAMAGED = "damaged", _("Spilled or damaged packaging")
+    CHANGED_MIND = "changed_mind", _("Changed my mind")
+    OTHER = "other", _("Other")
+
+
+# Reasons about the food itself: they need a photo.
+EVIDENCE_REASONS = frozenset(
+    {Reason.FOOD_QUALITY, Reason.MISSING_ITEMS, Reason.WRONG_ITEMS, Reason.DAMAGED}
+)
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class DecisionSource(models.TextChoices):
+    AUTO = "auto", _("Automatic")
+    AGENT = "agent", _("Agent")
+
+
+def _percent(**kwargs: Any) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(0), MaxValueValidator(100)], **kwargs
+    )
+
+
+class RefundPolicy(models.Model):
+    """The numbers of the auto-review policy and the risk signals: one row,
+    read by auto-review and published at /policy/, edited by managers."""
+
+    grace_minutes = models.PositiveIntegerField(
+        _("grace after the promised time (min)"),
+        default=30,
+        help_text=_("A 'not delivered' request is approved this long after the promised time."),
+    )
+    filing_window_hours = models.PositiveIntegerField(
+        _("filing window after delivery (h)"), default=24
+    )
+    late_tolerance_minutes = models.PositiveIntegerField(
+        _("late delivery tolerance (min)"), default=15
+    )
+    late_tier1_minutes = models.PositiveIntegerField(_("late tier 1 from (min)"), default=15)
+    late_tier1_percent = _percent(verbose_name=_("late tier 1 refund (%)"), default=20)
+    late_tier2_minutes = models.PositiveIntegerField(_("late tier 2 from (min)"), default=30)
+    late_tier2_percent = _percent(verbose_name=_("late tier 2 refund (%)"), default=50)
+    late_tier3_minutes = models.PositiveIntegerField(_("late tier 3 from (min)"), default=60)
+    late_tier3_percent = _percent(verbose_name=_("late tier 3 refund (%)"), default=100)
+    auto_approve_limit = money_field(
+        verbose_name=_("auto-approve limit (CNY)"), default=Decimal("30.00")
+    )
+    frequent_refunder_count = models.PositiveIntegerField(
+        _("frequent refunder: requests"), default=3
+    )
+    frequent_refunder_days = models.PositiveIntegerField(_("frequent refunder: days"), default=30)
+    new_account_days = models.PositiveIntegerField(_("new account: days"), default=7)
+    duplicate_photo_distance = models.PositiveSmallIntegerField(
+        _("duplicate photo: Hamming distance"),
+        default=6,
+        validators=[MaxValueValidator(7)],
+        help_text=_("Photos whose perceptual hashes differ in at most this many bits (0-7)."),
+    )
+    high_amount = money_field(verbose_name=_("high amount (CNY)"), default=Decimal("200.00"))
+    appeal_days = models.PositiveIntegerField(_("appeal window (days)"), default=7)
+    review_sla_hours = models.PositiveIntegerField(_("review SLA (h)"), default=24)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("refund policy")
+        verbose_name_plural = _("refund policy")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(late_tier1_minutes__lt=F("late_tier2_minutes"))
+                & Q(late_tier2_minutes__lt=F("late_tier3_minutes")),
+                name="policy_late_tiers_ascend",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Refund policy"))
+
+    @classmethod
+    def current(cls) -> "RefundPolicy":
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy
+
+
+class Evidence(models.Model):
+    """A photo, re-encoded without metadata and stored under a random name
+    outside any public URL. ``phash_band*`` split the 64-bit perceptual hash
+    into four indexed 16-bit bands, so near-duplicates are found through
+    exact lookups instead of a scan."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evidence"
+    )
+    request = models.ForeignKey(
+        "RefundRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="evidence"
+    )
+    file = models.FileField(upload_to="evidence/%Y/%m/")
+    content_type = models.CharField(max_length=20)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    phash = models.BigIntegerField(help_text="64-bit perceptual hash, stored signed")
+    phash_band0 = models.IntegerField(db_index=True)
+    phash_band1 = models.IntegerField(db_index=True)
+    phash_band2 = models.IntegerField(db_index=True)
+    phash_band3 = models.IntegerField(db_index=True)
+    for_appeal = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("evidence photo")
+        verbose_name_plural = _("evidence photos")
+
+    def __str__(self) -> str:
+        return f"evidence {self.pk} ({self.width}x{self.height})"
+
+
+class RefundRequest(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refund_requests")
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="refund_requests"
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=RefundStatus.choices)
+    whole_order = models.BooleanField(default=False)
+    requested_amount = money_field(verbose_name=_("requested amount"))
+    approved_amount = money_field(verbose_name=_("approved amount"), null=True, blank=True)
+
+    decision_source = models.CharField(
+        max_length=10, choices=DecisionSource.choices, blank=True, default=""
+    )
+    decision_rule = models.CharField(max_length=8, blank=True, default="")
+    decision_note = models.TextField(blank=True, default="")
+    decision_facts = models.JSONField(default=dict, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    risk_score = models.PositiveSmallIntegerField(default=0)
+    risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.LOW)
+    risk_flags = models.JSONField(default=list, blank=True)
+    risk_reasons = models.JSONField(default=dict, blank=True)
+
+    review_due_at = models.DateTimeField(_("review due at"))
+    escalated = models.BooleanField(default=False)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    breached = models.BooleanField(default=False)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_refunds",
+    )
+    claim_expires_at = models.DateTimeField(null=True, blank=True)
+    payout_delay_alerted = models.BooleanField(default=False)
+
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("refund request")
+        verbose_name_plural = _("refund requests")
+        indexes = [
+            models.Index(fields=["customer", "-created_at"]),
+            models.Index(fields=["status", "escalated", "review_due_at"]),
+            models.Index(fields=["order", "status"]),
+            models.Index(fields=["created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requested_amount__gte=0), name="refund_requested_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_amount__isnull=True)
+                | (Q(approved_amount__gte=0) & Q(approved_amount__lte=F("requested_amount"))),
+                name="refund_approved_within_requested",
+            ),
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(status=RefundStatus.PENDING_REVIEW),
+                name="refund_one_open_request_per_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.order.number} {self.reason}"
+
+
+class RefundItem(models.Model):
+    """One line a request refunds: an item (some of its units) or a fee."""
+
+    request = models.ForeignKey(RefundRequest, on_delete=models.CASCADE, related_name="items")
+    line = models.CharField(max_length=32, help_text="item id, delivery_fee or packaging_fee")
+    item = models.ForeignKey(OrderItem, on_delete=models.PROTECT, null=True, blank=True)
+    name = models.CharField(max_length=200)
+    quantity = models.PositiveIntegerField()
+    gross = money_field()
+    discount_share = money_field()
+    amount = money_field()
+    approved_amount = money_field(null=True, blank=True)
+
+    class Meta:
+        ordering = ["request", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0)
+                & Q(gross__gte=0)
+                & Q(amount=F("gross") - F("discount_share")),
+                name="refund_item_amount_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_amount__isnull=True)
+                | (Q(approved_amount__gte=0) & Q(approved_amount__lte=F("amount"))),
+                name="refund_item_approved_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} x{self.quantity}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("the timeline is append-only")
+
+    def delete(self) -> Any:
+        raise PermissionError("the timeline is append-only")
+
+
+class TimelineEvent(models.Model):
+    """One step in a request's life. Append-only: never edited or deleted."""
+
+    request = models.ForeignKey(RefundRequest, on_delete=models.PROTECT, related_name="timeline")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_role = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=20, blank=True, default="")
+    to_status = models.CharField(max_length=20)
+    note = models.TextField(blank=True, default="")
+    rule = models.CharField(max_length=8, blank=True, default="")
+    facts = models.JSONField(default=dict, blank=True)
+
+    objects: ClassVar[Any] = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("the timeline is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("the timeline is append-only")
+
+
+class Appeal(models.Model):
+    request = models.OneToOneField(RefundRequest, on_delete=models.PROTECT, related_name="appeal")
+    reason = models.TextField()
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"appeal of #{self.request_id}"
+
+
+class Feedback(models.Model):
+    request = models.OneToOneField(RefundRequest, on_delete=models.PROTECT, related_name="feedback")
+    rating = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1) & Q(rating__lte=5), name="feedback_rating_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5 on #{self.request_id}"

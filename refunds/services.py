@@ -1,0 +1,781 @@
+"""Every write on refund requests: filing (with auto-review), cancelling,
+appealing and feedback. Filing and preview share one code path
+(``_assess``), so that they can never disagree.
+
+Locks are taken in a fixed order: the order row, then the request, then
+its payouts.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts import roles
+from orders.models import Order
+from orders.selectors import OrderRefundable, line_label, order_refundable
+from payouts.services import payouts_create_for_refund
+from refundportal import clock
+from refundportal.api import ApplicationError, Conflict
+from refundportal.money import allocate, money_sum, part_of_line, to_money
+
+from . import states
+from .models import (
+    Appeal,
+    DecisionSource,
+    Evidence,
+    Feedback,
+    RefundItem,
+    RefundPolicy,
+    RefundRequest,
+)
+from .policy import Decision, Situation, decide, decision_message
+from .risk import Risk, assess_risk
+from .selectors import (
+    can_appeal,
+    can_give_feedback,
+    claims_for_orders,
+    has_appeal,
+    has_open_request,
+)
+from .states import RefundStatus
+
+MAX_PHOTOS = 6
+
+
+@dataclass(frozen=True)
+class BreakdownLine:
+    line: str
+    name: str
+    quantity: int
+    gross: Decimal
+    discount_share: Decimal
+    amount: Decimal
+    item_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "name": line_label(self.line, self.name),
+            "quantity": self.quantity,
+            "gross": str(self.gross),
+            "discount_share": str(self.discount_share),
+            "amount": str(self.amount),
+        }
+
+
+@dataclass(frozen=True)
+class Assessment:
+    order: Order
+    breakdown: list[BreakdownLine]
+    amount: Decimal
+    risk: Risk
+    decision: Decision
+    photos: list[Evidence]
+
+    @property
+    def message(self) -> str:
+        return decision_message(self.decision.rule, self.decision.outcome, self.decision.facts)
+
+
+def _fields_error(field: str, message: str) -> ApplicationError:
+    return ApplicationError(
+        "validation_error",
+        _("Invalid input: %(error)s") % {"error": f"{field}: {message}"},
+        fields={field: [message]},
+    )
+
+
+def _breakdown(
+    refundable: OrderRefundable, items: Sequence[dict[str, Any]]
+) -> tuple[list[BreakdownLine], bool]:
+    """The lines a request refunds and their amounts; and whether it asks
+    for more units than are left (policy rule 1)."""
+    if not items:
+        lines = []
+        for left in refundable.lines:
+            amount = left.remaining_amount
+            if amount <= 0:
+                continue
+            quantity = left.remaining_quantity
+            # Money left on a line whose units are all taken (after a partial
+            # approval) is refunded as it is, with no units.
+            gross = to_money(left.unit_price * quantity) if quantity else amount
+            lines.append(
+                BreakdownLine(
+                    line=left.key,
+                    name=left.name,
+                    quantity=quantity,
+                    gross=gross,
+                    discount_share=gross - amount,
+                    amount=amount,
+                    item_id=left.item.pk if left.item else None,
+                )
+            )
+        return lines, False
+
+    lines = []
+    seen: set[str] = set()
+    for index, wanted in enumerate(items):
+        key = str(wanted["item"])
+        line = refundable.line(key)
+        if line is None or line.item is None:
+            raise _fields_error(
+                "items", _("Item %(item)s is not on this order.") % {"item": wanted["item"]}
+            )
+        if key in seen:
+            raise _fields_error(
+                "items", _("Each item may be named once (line %(n)s).") % {"n": index + 1}
+            )
+        seen.add(key)
+        quantity = int(wanted["quantity"])
+        if quantity > line.remaining_quantity:
+            return [], True
+        amount = part_of_line(
+            line_refundable=line.refundable,
+            line_quantity=line.quantity,
+            quantity=quantity,
+            already_refunded_quantity=line.claimed.quantity,
+            already_refunded_amount=line.claimed.amount,
+        )
+        gross = to_money(line.unit_price * quantity)
+        lines.append(
+            BreakdownLine(
+                line=key,
+                name=line.name,
+                quantity=quantity,
+                gross=gross,
+                discount_share=gross - amount,
+                amount=amount,
+                item_id=line.item.pk,
+            )
+        )
+    return lines, False
+
+
+def _photos(customer: Any, evidence_ids: Sequence[int], *, lock: bool) -> list[Evidence]:
+    ids = list(dict.fromkeys(int(i) for i in evidence_ids))
+    if len(ids) > MAX_PHOTOS:
+        raise _fields_error("evidence", _("At most %(n)s photos per request.") % {"n": MAX_PHOTOS})
+    if not ids:
+        return []
+    qs = Evidence.objects.filter(pk__in=ids, owner=customer, request__isnull=True)
+    if lock:
+        qs = qs.select_for_update()
+    photos = list(qs)
+    if len(photos) != len(ids):
+        missing = sorted(set(ids) - {p.pk for p in photos})
+        raise _fields_error(
+            "evidence",
+            _("Photos %(ids)s are not yours or are already attached to a request.")
+            % {"ids": ", ".join(map(str, missing))},
+        )
+    return photos
+
+
+def _assess(
+    *,
+    customer: Any,
+    order: Order,
+    reason: str,
+    items: Sequence[dict[str, Any]],
+    photos: list[Evidence],
+    policy: RefundPolicy,
+) -> Assessment:
+    now = clock.now()
+    claims = claims_for_orders([order.pk]).get(order.pk, {})
+    refundable = order_refundable(order, claims)
+    breakdown, quantity_over = _breakdown(refundable, items)
+    amount = money_sum([line.amount for line in breakdown])
+    risk = assess_risk(customer=customer, now=now, amount=amount, photos=photos, policy=policy)
+    situation = Situation(
+        now=now,
+        reason=reason,
+        order_status=order.status,
+        promised_at=order.promised_at,
+        delivered_at=order.delivered_at,
+        paid_total=order.paid_total,
+        requested_amount=amount,
+        nothing_left=refundable.total <= 0,
+        quantity_over=quantity_over,
+        has_photo=bool(photos),
+        open_request=has_open_request(order),
+        risk_flags=risk.flags,
+    )
+    return Assessment(order, breakdown, amount, risk, decide(situation, policy), photos)
+
+
+def _refuse(assessment: Assessment) -> ApplicationError:
+    decision = assessment.decision
+    extra: dict[str, Any] = {"rule": decision.rule}
+    if decision.code == "too_early":
+        extra["available_at"] = decision.facts["available_at"]
+    if decision.code == "window_closed":
+        extra["closed_at"] = decision.facts["closed_at"]
+    return ApplicationError(decision.code, assessment.message, decision.http_status, extra=extra)
+
+
+def _own_order(customer: Any, number: str, *, lock: bool) -> Order:
+    qs = Order.objects.filter(number=number, customer=customer)
+    if lock:
+        qs = qs.select_for_update()
+    order = qs.prefetch_related("items").first()
+    if order is None:
+        raise _fields_error("order", _("No such order among yours."))
+    return order
+
+
+def refund_preview(
+    *,
+    customer: Any,
+    order_number: str,
+    reason: str,
+    items: Sequence[dict[str, Any]] = (),
+    evidence_ids: Sequence[int] = (),
+) -> Assessment:
+    """What filing would decide now; nothing is stored. A refusal raises the
+    same error filing would."""
+    order = _own_order(customer, order_number, lock=False)
+    photos = _photos(customer, evidence_ids, lock=False)
+    assessment = _assess(
+        customer=customer,
+        order=order,
+        reason=reason,
+        items=items,
+        photos=photos,
+        policy=RefundPolicy.current(),
+    )
+    if assessment.decision.refused:
+        raise _refuse(assessment)
+    return assessment
+
+
+def refund_file(
+    *,
+    customer: Any,
+    order_number: str,
+    reason: str,
+    description: str = "",
+    items: Sequence[dict[str, Any]] = (),
+    evidence_ids: Sequence[int] = (),
+) -> RefundRequest:
+    """File a request and run auto-review on it, in one transaction that
+    holds the order row, so two requests on one order cannot both pass."""
+    policy = RefundPolicy.current()
+    try:
+        with transaction.atomic():
+            order = _own_order(customer, order_number, lock=True)
+            photos = _photos(customer, evidence_ids, lock=True)
+            assessment = _assess(
+                customer=customer,
+                order=order,
+                reason=reason,
+                items=items,
+                photos=photos,
+                policy=policy,
+            )
+            if assessment.decision.refused:
+                raise _refuse(assessment)
+            return _store(customer, reason, description, assessment, policy, whole_order=not items)
+    except IntegrityError as exc:
+        # The partial unique index caught a second open request that slipped
+        # past the lock (SQLite has no row locks).
+        if RefundRequest.objects.filter(
+            order__number=order_number, status=RefundStatus.PENDING_REVIEW
+        ).exists():
+            raise ApplicationError(
+                "request_open", _("This order already has a request under review."), 409
+            ) from exc
+        raise
+
+
+def _store(
+    customer: Any,
+    reason: str,
+    description: str,
+    assessment: Assessment,
+    policy: RefundPolicy,
+    *,
+    whole_order: bool,
+) -> RefundRequest:
+    now = clock.now()
+    decision = assessment.decision
+    status = decision.outcome
+    approved = decision.amount if status == RefundStatus.APPROVED else None
+    request = RefundRequest.objects.create(
+        order=assessment.order,
+        customer=customer,
+        reason=reason,
+        description=description,
+        status=status,
+        whole_order=whole_order,
+        requested_amount=assessment.amount,
+        approved_amount=approved,
+        decision_source=DecisionSource.AUTO,
+        decision_rule=decision.rule,
+        decision_note=assessment.message,
+        decision_facts=decision.facts,
+        decided_at=now,
+        risk_score=assessment.risk.score,
+        risk_level=assessment.risk.level,
+        risk_flags=list(assessment.risk.flags),
+        risk_reasons=assessment.risk.reasons,
+        review_due_at=now + timedelta(hours=policy.review_sla_hours),
+        created_at=now,
+        updated_at=now,
+    )
+    rows = RefundItem.objects.bulk_create(
+        RefundItem(
+            request=request,
+            line=line.line,
+            item_id=line.item_id,
+            name=line.name,
+            quantity=line.quantity,
+            gross=line.gross,
+            discount_share=line.discount_share,
+            amount=line.amount,
+        )
+        for line in assessment.breakdown
+    )
+    if approved is not None:
+        _allocate_approval(request, rows, approved)
+    if assessment.photos:
+        Evidence.objects.filter(pk__in=[p.pk for p in assessment.photos]).update(request=request)
+    from .models import TimelineEvent
+
+    TimelineEvent.objects.create(
+        request=request,
+        at=now,
+        actor=None,
+        actor_role="system",
+        from_status="",
+        to_status=status,
+        note=assessment.message,
+        rule=decision.rule,
+        facts=decision.facts,
+    )
+    if status == RefundStatus.APPROVED:
+        payouts_create_for_refund(refund=request)
+    _notify_status(request, assessment.message)
+    return request
+
+
+def _allocate_approval(request: RefundRequest, rows: list[RefundItem], approved: Decimal) -> None:
+    """Spread an approved amount over the request's lines in proportion to
+    what each asked, so that later requests see what is left of each line."""
+    shares = allocate(approved, [row.amount for row in rows]) if rows else []
+    for row, share in zip(rows, shares, strict=True):
+        row.approved_amount = share
+    RefundItem.objects.bulk_update(rows, ["approved_amount"])
+
+
+def _notify_status(request: RefundRequest, note: str) -> None:
+    from notifications.services import notify
+
+    event = {
+        RefundStatus.PENDING_REVIEW: "refund_submitted",
+        RefundStatus.APPROVED: "refund_approved",
+        RefundStatus.REJECTED: "refund_rejected",
+        RefundStatus.REFUNDED: "refund_refunded",
+        RefundStatus.CANCELLED: "refund_cancelled",
+    }.get(RefundStatus(request.status))
+    if event:
+        notify(
+            user=request.customer,
+            event=event,
+            context={"request": request, "note": note},
+            link=f"/refunds/{request.pk}/",
+        )
+
+
+def _locked(request_id: int) -> RefundRequest:
+    """The request with its order row locked first, then its own row."""
+    order_id = (
+        RefundRequest.objects.filter(pk=request_id).values_list("order_id", flat=True).first()
+    )
+    if order_id is None:
+        raise RefundRequest.DoesNotExist
+    Order.objects.select_for_update().filter(pk=order_id).first()
+    return (
+        RefundRequest.objects.select_for_update()
+        .select_related("order", "customer")
+        .get(pk=request_id)
+    )
+
+
+def refund_cancel(*, request: RefundRequest, customer: Any) -> RefundRequest:
+    with transaction.atomic():
+        locked = _locked(request.pk)
+        if locked.status != RefundStatus.PENDING_REVIEW:
+            raise Conflict(_("Only a request still under review can be cancelled."))
+        states.move(
+            locked,
+            RefundStatus.CANCELLED,
+            at=clock.now(),
+            actor=customer,
+            actor_role=roles.CUSTOMER,
+            note=_("Cancelled by the customer."),
+            changes={"assignee": None, "claim_expires_at": None},
+        )
+        _notify_status(locked, "")
+    return locked
+
+
+def refund_appeal(
+    *, request: RefundRequest, customer: Any, reason: str, evidence_ids: Sequence[int] = ()
+) -> RefundRequest:
+    """A rejected request may be appealed once, within the appeal window: it
+    returns to the queue escalated, for a senior agent who did not reject it."""
+    policy = RefundPolicy.current()
+    with transaction.atomic():
+        locked = _locked(request.pk)
+        if locked.status != RefundStatus.REJECTED:
+            raise Conflict(_("Only a rejected request can be appealed."))
+        if not can_appeal(locked, policy):
+            raise Conflict(
+                _("A request can be appealed once, within %(days)s days of the rejection.")
+                % {"days": policy.appeal_days}
+            )
+        if has_open_request(locked.order):
+            raise ApplicationError(
+                "request_open", _("This order already has a request under review."), 409
+            )
+        already = locked.evidence.count()
+        photos = _photos(customer, evidence_ids, lock=True)
+        if already + len(photos) > MAX_PHOTOS:
+            raise _fields_error(
+                "evidence", _("At most %(n)s photos per request.") % {"n": MAX_PHOTOS}
+            )
+        now = clock.now()
+        try:
+            Appeal.objects.create(
+                request=locked, reason=reason, rejected_by=locked.decided_by, created_at=now
+            )
+        except IntegrityError as exc:
+            raise Conflict(_("This request was already appealed.")) from exc
+        if photos:
+            Evidence.objects.filter(pk__in=[p.pk for p in photos]).update(
+                request=locked, for_appeal=True
+            )
+        states.move(
+            locked,
+            RefundStatus.PENDING_REVIEW,
+            at=now,
+            actor=customer,
+            actor_role=roles.CUSTOMER,
+            note=reason,
+            changes={
+                "escalated": True,
+                "escalated_at": now,
+                "breached": False,
+                "review_due_at": now + timedelta(hours=policy.review_sla_hours),
+                "approved_amount": None,
+                "assignee": None,
+                "claim_expires_at": None,
+            },
+        )
+        from notifications.services import notify
+
+        notify(
+            user=locked.customer,
+            event="refund_appealed",
+            context={"request": locked},
+            link=f"/refunds/{locked.pk}/",
+        )
+    return locked
+
+
+def refund_feedback(
+    *, request: RefundRequest, customer: Any, rating: int, comment: str = ""
+) -> Feedback:
+    with transaction.atomic():
+        locked = _locked(request.pk)
+        if not can_give_feedback(locked):
+            raise Conflict(
+                _("Feedback can be given once, after the request is refunded or rejected.")
+            )
+        try:
+            with transaction.atomic():
+                return Feedback.objects.create(
+                    request=locked, rating=rating, comment=comment, created_at=clock.now()
+                )
+        except IntegrityError as exc:
+            raise Conflict(_("Feedback was already given for this request.")) from exc
+
+
+def evidence_store(*, owner: Any, photo: Any) -> Evidence:
+    """Keep a processed photo under its random name, with its hashes."""
+    from django.core.files.base import ContentFile
+
+    from .evidence import band_fields, to_signed
+
+    evidence = Evidence(
+        owner=owner,
+        content_type=photo.content_type,
+        size=len(photo.content),
+        width=photo.width,
+        height=photo.height,
+        sha256=photo.sha256,
+        phash=to_signed(photo.phash),
+        **band_fields(photo.phash),
+    )
+    evidence.file.save(photo.name, ContentFile(photo.content), save=False)
+    evidence.save()
+    return evidence
+
+
+# --- Payout progress --------------------------------------------------------------
+
+
+def refund_sync_payouts(*, refund: RefundRequest, at: Any) -> RefundRequest:
+    """Move a request after its payouts: ``payout_failed`` as soon as one is
+    failed, ``refunded`` once every open payout has succeeded. Called by the
+    payout service with the order and request rows already locked."""
+    from payouts.models import Payout
+    from payouts.states import PayoutStatus
+
+    statuses = list(
+        Payout.objects.filter(refund=refund, closed=False).values_list("status", flat=True)
+    )
+    if not statuses:
+        return refund
+    if all(s == PayoutStatus.SUCCEEDED for s in statuses):
+        target = RefundStatus.REFUNDED
+    elif any(s == PayoutStatus.FAILED for s in statuses):
+        target = RefundStatus.PAYOUT_FAILED
+    else:
+        return refund
+    if refund.status == target or not states.can_move(refund.status, target):
+        return refund
+    if target == RefundStatus.REFUNDED:
+        note = _("Every payout succeeded: the money is on its way back.")
+    else:
+        note = _("A payout failed; finance has been alerted.")
+    states.move(refund, target, at=at, actor=None, actor_role="system", note=note)
+    if target == RefundStatus.REFUNDED:
+        _notify_status(refund, note)
+    else:
+        from notifications.services import notify_role
+
+        notify_role(
+            role=roles.FINANCE,
+            event="payout_failed",
+            context={"request": refund},
+            link=f"/finance/payouts/?refund={refund.pk}",
+        )
+    return refund
+
+
+def refund_note(*, refund: RefundRequest, actor: Any, note: str, at: Any) -> None:
+    """A timeline entry that changes no status (a reroute, an escalation)."""
+    from .models import TimelineEvent
+
+    TimelineEvent.objects.create(
+        request=refund,
+        at=at,
+        actor=actor,
+        actor_role=roles.primary_role(actor) or "system" if actor else "system",
+        from_status=refund.status,
+        to_status=refund.status,
+        note=note,
+    )
+
+
+# --- Review ---------------------------------------------------------------------
+
+
+def _claim_is_live(refund: RefundRequest, now: Any) -> bool:
+    return bool(refund.assignee_id and refund.claim_expires_at and refund.claim_expires_at > now)
+
+
+def _check_reviewer(refund: RefundRequest, agent: Any) -> None:
+    """Escalated requests and appeals are for senior agents only, and never
+    for the agent who rejected the request before."""
+    from django.core.exceptions import PermissionDenied
+
+    held = roles.user_roles(agent)
+    if not held & roles.REVIEW_ROLES:
+        raise PermissionDenied
+    if refund.escalated and roles.SENIOR_AGENT not in held:
+        raise ApplicationError(
+            "forbidden", _("Escalated requests and appeals are decided by a senior agent."), 403
+        )
+    appeal = getattr(refund, "appeal", None) if has_appeal(refund) else None
+    if appeal is not None and appeal.rejected_by_id == agent.pk:
+        raise ApplicationError(
+            "forbidden",
+            _("An appeal is decided by a senior agent other than the one who rejected it."),
+            403,
+        )
+
+
+def claim_minutes() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "REVIEW_CLAIM_MINUTES", 15))
+
+
+def refund_claim(*, refund: RefundRequest, agent: Any) -> RefundRequest:
+    """Assign a pending request to ``agent`` for 15 minutes; claiming again
+    renews it. Another agent's live claim is a conflict; a stale one can be
+    taken over."""
+    now = clock.now()
+    with transaction.atomic():
+        locked = _locked(refund.pk)
+        if locked.status != RefundStatus.PENDING_REVIEW:
+            raise Conflict(_("Only a request under review can be claimed."))
+        _check_reviewer(locked, agent)
+        if _claim_is_live(locked, now) and locked.assignee_id != agent.pk:
+            raise Conflict(
+                _("%(name)s is working on this request.")
+                % {"name": locked.assignee.get_username() if locked.assignee else "?"}
+            )
+        expires = now + timedelta(minutes=claim_minutes())
+        RefundRequest.objects.filter(pk=locked.pk).update(
+            assignee=agent, claim_expires_at=expires, updated_at=now
+        )
+        locked.assignee = agent
+        locked.claim_expires_at = expires
+    return locked
+
+
+def refund_decide(
+    *,
+    refund: RefundRequest,
+    agent: Any,
+    decision: str,
+    note: str = "",
+    amount: Decimal | None = None,
+) -> RefundRequest:
+    """An agent approves (in full or in part) or rejects a pending request.
+    A partial approval and a rejection need a note."""
+    now = clock.now()
+    note = (note or "").strip()
+    with transaction.atomic():
+        locked = _locked(refund.pk)
+        if locked.status != RefundStatus.PENDING_REVIEW:
+            raise Conflict(_("Only a request under review can be decided."))
+        _check_reviewer(locked, agent)
+        if _claim_is_live(locked, now) and locked.assignee_id != agent.pk:
+            raise Conflict(_("Another agent holds this request; wait or ask them."))
+        if decision == "reject":
+            if not note:
+                raise _fields_error("note", _("A rejection needs a note for the customer."))
+            states.move(
+                locked,
+                RefundStatus.REJECTED,
+                at=now,
+                actor=agent,
+                actor_role=roles.primary_role(agent) or roles.AGENT,
+                note=note,
+                changes=_decision_changes(agent, now, note, approved=None),
+            )
+            _notify_status(locked, note)
+            return locked
+
+        requested = to_money(locked.requested_amount)
+        approved = requested if amount is None else to_money(amount)
+        if approved <= 0 or approved > requested:
+            raise _fields_error(
+                "amount",
+                _("The amount must be above 0 and at most the requested %(amount)s.")
+                % {"amount": f"¥{requested}"},
+            )
+        if approved < requested and not note:
+            raise _fields_error("note", _("A partial approval needs a note for the customer."))
+        states.move(
+            locked,
+            RefundStatus.APPROVED,
+            at=now,
+            actor=agent,
+            actor_role=roles.primary_role(agent) or roles.AGENT,
+            note=note,
+            changes=_decision_changes(agent, now, note, approved=approved),
+        )
+        _allocate_approval(locked, list(locked.items.all()), approved)
+        payouts_create_for_refund(refund=locked)
+        _notify_status(locked, note)
+    return locked
+
+
+def _decision_changes(agent: Any, now: Any, note: str, approved: Decimal | None) -> dict[str, Any]:
+    return {
+        "approved_amount": approved,
+        "decision_source": DecisionSource.AGENT,
+        "decision_rule": "",
+        "decision_note": note,
+        "decision_facts": {},
+        "decided_at": now,
+        "decided_by": agent,
+        "claim_expires_at": None,
+    }
+
+
+# --- SLA timers -----------------------------------------------------------------
+
+
+def sla_sweep(at: Any) -> dict[str, int]:
+    """Escalate undecided requests at 80 % of the review time, mark them
+    breached past due, and alert finance (and tell the customer) when an
+    approved refund is still unpaid 24 h after approval. Flags make a second
+    run at the same time change nothing."""
+    from django.conf import settings
+    from django.db.models import DurationField, ExpressionWrapper, F
+
+    from notifications.services import notify, notify_role
+
+    escalated = breached = delayed = 0
+    pending = RefundRequest.objects.filter(status=RefundStatus.PENDING_REVIEW)
+    window = ExpressionWrapper(F("review_due_at") - F("created_at"), output_field=DurationField())
+    for refund in pending.filter(escalated=False).annotate(window=window).select_related("order"):
+        if at >= refund.created_at + refund.window * 0.8:
+            with transaction.atomic():
+                updated = RefundRequest.objects.filter(
+                    pk=refund.pk, status=RefundStatus.PENDING_REVIEW, escalated=False
+                ).update(escalated=True, escalated_at=at)
+                if updated:
+                    escalated += 1
+                    refund_note(
+                        refund=refund,
+                        actor=None,
+                        note=_("Escalated: 80 % of the review time has passed."),
+                        at=at,
+                    )
+                    notify_role(
+                        role=roles.SENIOR_AGENT,
+                        event="refund_escalated",
+                        context={"request": refund},
+                        link=f"/review/{refund.pk}/",
+                    )
+    breached = pending.filter(breached=False, review_due_at__lt=at).update(breached=True)
+
+    hours = int(getattr(settings, "PAYOUT_SLA_HOURS", 24))
+    late = RefundRequest.objects.filter(
+        status__in=(RefundStatus.APPROVED, RefundStatus.PAYOUT_FAILED),
+        payout_delay_alerted=False,
+        decided_at__lt=at - timedelta(hours=hours),
+    ).select_related("order", "customer")
+    for unpaid in late:
+        with transaction.atomic():
+            if not RefundRequest.objects.filter(pk=unpaid.pk, payout_delay_alerted=False).update(
+                payout_delay_alerted=True
+            ):
+                continue
+            delayed += 1
+            notify_role(
+                role=roles.FINANCE,
+                event="payout_delayed",
+                context={"request": unpaid, "hours": hours},
+                link=f"/finance/payouts/?refund={unpaid.pk}",
+            )
+            notify(
+                user=unpaid.customer,
+                event="refund_delayed",
+                context={"request": unpaid},
+                link=f"/refunds/{unpaid.pk}/",
+            )
+    return {"escalated": escalated, "breached": breached, "payout_delayed": delayed}

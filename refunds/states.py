@@ -1,0 +1,93 @@
+"""Refund request statuses and their allowed moves, as data, and the one
+helper that moves a request: compare-and-swap on the row, then a timeline
+event, in the caller's transaction."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from refundportal.api import Conflict
+
+if TYPE_CHECKING:
+    from .models import RefundRequest, TimelineEvent
+
+
+class RefundStatus(models.TextChoices):
+    PENDING_REVIEW = "pending_review", _("Pending review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUNDED = "refunded", _("Refunded")
+    PAYOUT_FAILED = "payout_failed", _("Payout failed")
+
+
+S = RefundStatus
+
+# A request is created straight into one of these by auto-review.
+INITIAL = frozenset({S.PENDING_REVIEW, S.APPROVED, S.REJECTED})
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.PENDING_REVIEW: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED}),
+    S.REJECTED: frozenset({S.PENDING_REVIEW}),  # an appeal
+    S.APPROVED: frozenset({S.REFUNDED, S.PAYOUT_FAILED}),
+    S.PAYOUT_FAILED: frozenset({S.REFUNDED}),
+    S.REFUNDED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+# Requests whose claim on the order's money stands; a rejected or cancelled
+# request gives its claim back.
+CLAIMING = frozenset({S.PENDING_REVIEW, S.APPROVED, S.REFUNDED, S.PAYOUT_FAILED})
+# Requests whose approved amount counts as money going back.
+GRANTED = frozenset({S.APPROVED, S.REFUNDED, S.PAYOUT_FAILED})
+
+
+def can_move(current: str, new: str) -> bool:
+    return new in TRANSITIONS.get(current, frozenset())
+
+
+def move(
+    request: "RefundRequest",
+    to: str,
+    *,
+    at: datetime,
+    actor: Any = None,
+    actor_role: str,
+    note: str = "",
+    rule: str = "",
+    facts: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+) -> "TimelineEvent":
+    """Move ``request`` to ``to``: refuse a move the table does not allow,
+    write the row only if nobody moved it meanwhile, and append the event.
+
+    ``changes`` are other columns written in the same UPDATE.
+    """
+    from .models import RefundRequest, TimelineEvent
+
+    current = request.status
+    if not can_move(current, to):
+        raise Conflict(
+            gettext("A request that is %(current)s cannot become %(new)s.")
+            % {"current": str(S(current).label), "new": str(S(to).label)}
+        )
+    fields = {"status": to, "updated_at": at, **(changes or {})}
+    updated = RefundRequest.objects.filter(pk=request.pk, status=current).update(**fields)
+    if updated != 1:
+        raise Conflict(gettext("The request changed meanwhile; reload it and try again."))
+    for name, value in fields.items():
+        setattr(request, name, value)
+    return TimelineEvent.objects.create(
+        request=request,
+        at=at,
+        actor=actor,
+        actor_role=actor_role,
+        from_status=current,
+        to_status=to,
+        note=note,
+        rule=rule,
+        facts=facts or {},
+    )

@@ -1,0 +1,277 @@
+from typing import Any
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import ListAPIView
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
+from rest_framework.views import APIView
+
+from accounts import roles
+from accounts.permissions import IsCustomer, IsReviewer
+
+from . import services
+from .evidence import process_photo
+from .models import Evidence, Reason, RefundPolicy
+from .selectors import refund_queryset_for, review_queue
+from .serializers import (
+    AppealSerializer,
+    DecideSerializer,
+    EvidenceSerializer,
+    FeedbackSerializer,
+    PreviewSerializer,
+    RefundCreateSerializer,
+    RefundSerializer,
+)
+from .states import RefundStatus
+
+
+class CanReadRefunds(BasePermission):
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return roles.has_role(request.user, roles.CUSTOMER, *roles.STAFF_ROLES)
+
+
+class FilingThrottle(ScopedRateThrottle):
+    pass
+
+
+@extend_schema(tags=["refunds"])
+class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Refund requests: customers file and follow their own; staff read all."""
+
+    serializer_class = RefundSerializer
+
+    def get_permissions(self) -> list[Any]:
+        if self.action in ("create", "preview", "cancel", "appeal", "feedback"):
+            return [IsCustomer()]
+        if self.action in ("claim", "decide"):
+            return [IsReviewer()]
+        return [CanReadRefunds()]
+
+    def get_throttles(self) -> list[Any]:
+        throttles = list(super().get_throttles())
+        if self.action == "create":
+            self.throttle_scope = "filing"
+            throttles.append(FilingThrottle())
+        return throttles
+
+    def get_queryset(self) -> Any:
+        qs = refund_queryset_for(self.request.user)
+        if self.action == "list":
+            params = self.request.query_params
+            if params.get("status") in RefundStatus.values:
+                qs = qs.filter(status=params["status"])
+            if params.get("reason") in Reason.values:
+                qs = qs.filter(reason=params["reason"])
+            if params.get("order"):
+                qs = qs.filter(order__number=params["order"])
+        return qs
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "policy": RefundPolicy.current()}
+
+    def _respond(self, request_id: int, code: int = status.HTTP_200_OK) -> Response:
+        refund = refund_queryset_for(self.request.user).get(pk=request_id)
+        return Response(self.get_serializer(refund).data, status=code)
+
+    @extend_schema(
+        request=RefundCreateSerializer,
+        responses={201: RefundSerializer},
+        description=(
+            "File a request; auto-review decides at once. Refusals: 400 `not_refundable`, "
+            "`window_closed`, `too_early` (with `available_at`), `evidence_required`; "
+            "409 `request_open`."
+        ),
+    )
+    def create(self, request: Request) -> Response:
+        incoming = RefundCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        refund = services.refund_file(
+            customer=request.user,
+            order_number=data["order"],
+            reason=data["reason"],
+            description=data["description"],
+            items=data["items"],
+            evidence_ids=data["evidence"],
+        )
+        return self._respond(refund.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=RefundCreateSerializer,
+        responses={200: PreviewSerializer},
+        description="What filing would decide now; nothing is stored.",
+    )
+    @action(detail=False, methods=["post"])
+    def preview(self, request: Request) -> Response:
+        incoming = RefundCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        assessment = services.refund_preview(
+            customer=request.user,
+            order_number=data["order"],
+            reason=data["reason"],
+            items=data["items"],
+            evidence_ids=data["evidence"],
+        )
+        decision = assessment.decision
+        return Response(
+            {
+                "outcome": decision.outcome,
+                "amount": str(
+                    decision.amount if decision.outcome != "rejected" else assessment.amount
+                ),
+                "rule": decision.rule,
+                "message": assessment.message,
+                "breakdown": [line.as_dict() for line in assessment.breakdown],
+            }
+        )
+
+    @extend_schema(request=None, responses={200: RefundSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        refund = self.get_object()
+        services.refund_cancel(request=refund, customer=request.user)
+        return self._respond(refund.pk)
+
+    @extend_schema(request=AppealSerializer, responses={200: RefundSerializer})
+    @action(detail=True, methods=["post"])
+    def appeal(self, request: Request, pk: str | None = None) -> Response:
+        refund = self.get_object()
+        incoming = AppealSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        services.refund_appeal(
+            request=refund,
+            customer=request.user,
+            reason=incoming.validated_data["reason"],
+            evidence_ids=incoming.validated_data["evidence"],
+        )
+        return self._respond(refund.pk)
+
+    @extend_schema(request=FeedbackSerializer, responses={201: RefundSerializer})
+    @action(detail=True, methods=["post"])
+    def feedback(self, request: Request, pk: str | None = None) -> Response:
+        refund = self.get_object()
+        incoming = FeedbackSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        services.refund_feedback(
+            request=refund,
+            customer=request.user,
+            rating=incoming.validated_data["rating"],
+            comment=incoming.validated_data["comment"],
+        )
+        return self._respond(refund.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: RefundSerializer})
+    @action(detail=True, methods=["post"])
+    def claim(self, request: Request, pk: str | None = None) -> Response:
+        """Assign the request to me for 15 minutes (claiming again renews)."""
+        refund = self.get_object()
+        services.refund_claim(refund=refund, agent=request.user)
+        return self._respond(refund.pk)
+
+    @extend_schema(request=DecideSerializer, responses={200: RefundSerializer})
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: str | None = None) -> Response:
+        """Approve (in full, or in part with a note) or reject (with a note)."""
+        refund = self.get_object()
+        incoming = DecideSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        services.refund_decide(
+            refund=refund,
+            agent=request.user,
+            decision=data["decision"],
+            note=data["note"],
+            amount=data.get("amount"),
+        )
+        return self._respond(refund.pk)
+
+
+@extend_schema(
+    tags=["review"],
+    parameters=[
+        OpenApiParameter("reason", str, enum=list(Reason.values)),
+        OpenApiParameter("escalated", bool),
+        OpenApiParameter("assignee", str, description="a user name, `me` or `none`"),
+    ],
+)
+class ReviewQueueView(ListAPIView):
+    """Requests waiting for a decision: escalated first, then the most urgent
+    review time. Agents see the ones that are not escalated; senior agents
+    see all."""
+
+    permission_classes = [IsReviewer]
+    serializer_class = RefundSerializer
+
+    def get_queryset(self) -> Any:
+        return review_queue(self.request.user, self.request.query_params)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "policy": RefundPolicy.current()}
+
+
+class UploadThrottle(ScopedRateThrottle):
+    pass
+
+
+@extend_schema(tags=["refunds"])
+class EvidenceUploadView(APIView):
+    """Upload one photo (JPEG, PNG or WebP, at most 10 MB and 40 megapixels)."""
+
+    permission_classes = [IsCustomer]
+    parser_classes = [MultiPartParser]
+    throttle_classes = [UserRateThrottle, UploadThrottle]
+    throttle_scope = "uploads"
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        },
+        responses={201: EvidenceSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        upload = request.FILES.get("file")
+        if upload is None:
+            from refundportal.api import ApplicationError
+
+            raise ApplicationError(
+                "validation_error",
+                "file: a photo is required.",
+                fields={"file": ["A photo is required."]},
+            )
+        photo = process_photo(upload, upload.size or 0)
+        evidence = services.evidence_store(owner=request.user, photo=photo)
+        return Response(
+            EvidenceSerializer(evidence, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+@extend_schema(
+    tags=["refunds"],
+    responses={(200, "image/*"): OpenApiResponse(description="The photo")},
+)
+class EvidenceFileView(APIView):
+    """The photo itself, for its owner and staff only."""
+
+    permission_classes = [CanReadRefunds]
+
+    def get(self, request: Request, pk: int) -> Any:
+        evidence = get_object_or_404(Evidence, pk=pk)
+        if not (roles.is_staff_role(request.user) or evidence.owner_id == request.user.pk):
+            raise Http404
+        response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
+        response["Cache-Control"] = "private, max-age=3600"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

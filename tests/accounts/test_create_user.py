@@ -1,0 +1,86 @@
+"""manage.py create_user NAME --role ROLE [--password PW] [--joined-days-ago N]."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from accounts import roles
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+User = get_user_model()
+
+
+def create_user(*args: str) -> str:
+    out = StringIO()
+    call_command("create_user", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("role", roles.ROLES)
+def test_creates_a_user_in_the_role(role):
+    output = create_user("alice", "--role", role, "--password", "s3cret-pass")
+
+    user = User.objects.get(username="alice")
+    assert list(user.groups.values_list("name", flat=True)) == [role]
+    assert roles.user_roles(user) == {role}
+    assert authenticate(username="alice", password="s3cret-pass") == user
+    assert "alice" in output
+
+
+def test_without_a_password_the_user_cannot_log_in_by_password():
+    create_user("bob", "--role", "agent")
+    user = User.objects.get(username="bob")
+    assert not user.has_usable_password()
+    assert authenticate(username="bob", password="") is None
+
+
+def test_joined_days_ago_back_dates_date_joined():
+    create_user("newbie", "--role", "customer", "--joined-days-ago", "10")
+    joined = User.objects.get(username="newbie").date_joined
+    assert abs(joined - (timezone.now() - timedelta(days=10))) < timedelta(minutes=1)
+
+
+def test_without_joined_days_ago_the_user_joins_now():
+    create_user("today", "--role", "customer")
+    joined = User.objects.get(username="today").date_joined
+    assert abs(joined - timezone.now()) < timedelta(minutes=1)
+
+
+def test_a_negative_joined_days_ago_is_refused():
+    with pytest.raises(CommandError, match="negative"):
+        create_user("future", "--role", "customer", "--joined-days-ago", "-1")
+    assert not User.objects.filter(username="future").exists()
+
+
+def test_an_existing_name_is_an_error_and_leaves_the_user_alone():
+    existing = UserFactory(username="carol", role="customer")
+    with pytest.raises(CommandError, match="carol"):
+        create_user("carol", "--role", "manager", "--password", "other-password")
+    existing.refresh_from_db()
+    assert list(existing.groups.values_list("name", flat=True)) == ["customer"]
+    assert not existing.check_password("other-password")
+    assert User.objects.filter(username="carol").count() == 1
+
+
+def test_an_unknown_role_is_an_error():
+    with pytest.raises(CommandError, match="admin"):
+        create_user("dave", "--role", "admin")
+    assert not User.objects.filter(username="dave").exists()
+
+
+def test_the_role_is_required():
+    with pytest.raises(CommandError):
+        create_user("erin")
+    assert not User.objects.filter(username="erin").exists()
+
+
+def test_a_blank_name_is_an_error():
+    with pytest.raises(CommandError):
+        create_user("   ", "--role", "customer")
+    assert not User.objects.exists()

@@ -1,0 +1,159 @@
+"""GET /api/schema/ and /api/docs/: a public, valid OpenAPI 3 document that
+declares the error envelope on every operation, and interactive docs that
+load nothing from a CDN."""
+
+import re
+from typing import Any
+
+import pytest
+from drf_spectacular.validation import validate_schema
+
+pytestmark = pytest.mark.django_db
+
+SCHEMA = "/api/schema/"
+DOCS = "/api/docs/"
+METHODS = {"get", "post", "put", "patch", "delete"}
+CDN_HOSTS = (
+    "cdn.jsdelivr",
+    "unpkg.com",
+    "cdnjs.cloudflare",
+    "fonts.googleapis",
+    "fonts.gstatic",
+    "googleapis.com",
+    "bootcdn",
+    "staticfile.org",
+)
+
+
+@pytest.fixture
+def schema(api: Any) -> dict[str, Any]:
+    response = api.get(SCHEMA, {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    ]
+
+
+def resolve(schema: dict[str, Any], ref: str) -> dict[str, Any]:
+    node: Any = schema
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def test_the_schema_is_public(api):
+    response = api.get(SCHEMA)
+    assert response.status_code == 200
+    assert b"openapi: 3." in response.content
+
+
+def test_the_schema_is_valid_openapi_3(schema):
+    assert schema["openapi"].startswith("3.")
+    validate_schema(schema)
+
+
+def test_every_reference_resolves(schema):
+    text = str(schema)
+    refs = set(re.findall(r"'\$ref': '([^']+)'", text))
+    assert refs
+    for ref in refs:
+        assert resolve(schema, ref), ref
+
+
+def test_the_schema_lists_the_order_endpoints(schema):
+    paths = schema["paths"]
+    assert {"post", "get"} <= set(paths["/api/v1/orders/"])
+    assert "get" in paths["/api/v1/orders/{number}/"]
+    assert "post" in paths["/api/v1/orders/{number}/events/"]
+    assert "post" in paths["/api/v1/auth/token/"]
+
+
+def test_order_creation_declares_both_201_and_the_idempotent_200(schema):
+    responses = schema["paths"]["/api/v1/orders/"]["post"]["responses"]
+    assert {"200", "201", "400", "409"} <= set(responses)
+
+
+def test_the_order_list_is_declared_paginated(schema):
+    ok = schema["paths"]["/api/v1/orders/"]["get"]["responses"]["200"]
+    body = ok["content"]["application/json"]["schema"]
+    body = resolve(schema, body["$ref"]) if "$ref" in body else body
+    assert {"count", "next", "previous", "results"} <= set(body["properties"])
+
+
+def test_nullable_fields_are_marked_nullable(schema):
+    order = schema["components"]["schemas"]["Order"]["properties"]
+    assert order["delivered_at"].get("nullable") is True
+    assert not order["placed_at"].get("nullable")
+
+
+def test_money_is_declared_as_a_decimal_string(schema):
+    order = schema["components"]["schemas"]["Order"]["properties"]
+    assert order["paid_total"]["type"] == "string"
+    assert order["paid_total"].get("format") == "decimal"
+
+
+@pytest.mark.parametrize("code", ["400", "401", "403", "404"])
+def test_every_operation_declares_its_errors_with_the_envelope(schema, code):
+    ops = operations(schema)
+    assert ops
+    for path, method, operation in ops:
+        response = operation["responses"].get(code)
+        assert response, f"{method.upper()} {path} does not declare {code}"
+        body = response["content"]["application/json"]["schema"]
+        envelope = resolve(schema, body["$ref"]) if "$ref" in body else body
+        assert {"code", "detail"} <= set(envelope["properties"]), f"{method} {path} {code}"
+        assert {"code", "detail"} <= set(envelope.get("required", []))
+
+
+def test_every_write_declares_conflict_size_and_media_type_errors(schema):
+    for path, method, operation in operations(schema):
+        if method in {"post", "put", "patch"}:
+            assert {"409", "413", "415"} <= set(operation["responses"]), f"{method} {path}"
+
+
+def test_the_docs_render_without_a_cdn(api):
+    response = api.get(DOCS)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    for host in CDN_HOSTS:
+        assert host not in html, host
+    assert "/api/schema/" in html
+
+
+def test_the_docs_assets_are_served_by_the_portal(api):
+    html = api.get(DOCS).content.decode()
+    assets = set(re.findall(r'(?:src|href)="(/static/[^"]+)"', html))
+    assert any(a.endswith(".js") for a in assets)
+    assert any(a.endswith(".css") for a in assets)
+    for asset in assets:
+        response = api.get(asset)
+        assert response.status_code == 200, asset
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        assert content
+
+
+def test_the_docs_assets_load_nothing_from_a_cdn_either(api):
+    html = api.get(DOCS).content.decode()
+    for asset in re.findall(r'src="(/static/[^"]+\.js)"', html):
+        response = api.get(asset)
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        text = content.decode("utf-8", "replace")
+        for host in ("cdn.jsdelivr", "unpkg.com", "cdnjs.cloudflare"):
+            assert f"https://{host}" not in text, (asset, host)
+
+
+def test_the_schema_generates_without_warnings(tmp_path):
+    """A warning means a view or field whose shape the schema had to guess."""
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    assert target.read_text().startswith("openapi: 3.")
