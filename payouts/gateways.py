@@ -48,8 +48,9 @@ class SandboxGateway:
     """A gateway that pays nobody, keeps a ledger, and honours keys.
 
     The account steers it: ``fail-once`` times out on the key's first call,
-    ``fail-always`` on every call, ``decline`` is declined at once, ``slow``
-    waits ``SANDBOX_SLOW_SECONDS`` before answering; anything else succeeds.
+    ``fail-always`` on every call, ``decline`` is declined at once; anything
+    else succeeds. ``slow`` pays, then waits ``SANDBOX_SLOW_SECONDS`` before
+    answering (a payment whose answer may be lost).
     """
 
     def __init__(self, method: str) -> None:
@@ -61,8 +62,6 @@ class SandboxGateway:
         paid = self.status(idempotency_key)
         if paid is not None:
             return paid
-        if "slow" in account:
-            time.sleep(float(getattr(settings, "SANDBOX_SLOW_SECONDS", 5)))
         seen = SandboxLedgerEntry.objects.filter(idempotency_key=idempotency_key).exists()
         if "decline" in account:
             return self._record(idempotency_key, account, amount, "declined", "card declined")
@@ -72,12 +71,17 @@ class SandboxGateway:
         reference = f"SBX-{self.method.upper()}-{uuid.uuid4().hex[:20]}"
         try:
             with transaction.atomic():
-                return self._record(idempotency_key, account, amount, "succeeded", "", reference)
+                result = self._record(idempotency_key, account, amount, "succeeded", "", reference)
         except IntegrityError:
             # A concurrent call with the same key paid first: answer its result.
             paid = self.status(idempotency_key)
             assert paid is not None
             return paid
+        if "slow" in account:
+            # Paid, but the answer is slow: the case a crash or a timeout
+            # leaves for the status query to settle.
+            time.sleep(float(getattr(settings, "SANDBOX_SLOW_SECONDS", 5)))
+        return result
 
     def status(self, idempotency_key: str) -> GatewayResult | None:
         from .models import SandboxLedgerEntry

@@ -42,8 +42,13 @@ def _component_markers(request: pytest.FixtureRequest) -> None:
     node = request.node
     if node.get_closest_marker("postgres") and connection.vendor != "postgresql":
         _missing("needs PostgreSQL (set DATABASE_URL)", required_in_ci=ON_POSTGRES_PASS)
-    if node.get_closest_marker("worker") and not settings.REDIS_URL:
-        _missing("needs a Celery worker on Redis (set REDIS_URL)", required_in_ci=ON_POSTGRES_PASS)
+    if node.get_closest_marker("worker") and not (
+        settings.REDIS_URL and connection.vendor == "postgresql"
+    ):
+        _missing(
+            "needs a Celery worker on Redis and PostgreSQL (set REDIS_URL and DATABASE_URL)",
+            required_in_ci=ON_POSTGRES_PASS,
+        )
     if node.get_closest_marker("browser") and not Path(CHROMIUM).exists():
         _missing(f"needs Chromium at {CHROMIUM}", required_in_ci=True)
 
@@ -94,13 +99,8 @@ def integration(db: Any) -> APIClient:
 # --- A real Celery worker ---------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
-    """A ``celery -A refundportal worker`` process on the test database and
-    Redis, consuming every declared queue, as production runs it."""
-    if not settings.REDIS_URL:
-        yield None
-        return
+def worker_env(**overrides: str) -> dict[str, str]:
+    """The environment of a worker process on the test database and Redis."""
     db = connection.settings_dict
     env = dict(os.environ)
     env["DJANGO_SETTINGS_MODULE"] = "refundportal.settings.test"
@@ -108,9 +108,18 @@ def celery_worker_process(django_db_setup: Any, django_db_blocker: Any) -> Itera
         f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:"
         f"{db['PORT'] or 5432}/{db['NAME']}"
     )
+    env.update(overrides)
+    return env
+
+
+def start_worker(
+    name: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """``celery -A refundportal worker`` as production runs it (all declared
+    queues unless ``-Q`` is passed), logging to var/<name>.log."""
     (BASE_DIR / "var").mkdir(exist_ok=True)
-    log = open(BASE_DIR / "var" / "test-worker.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
+    log = open(BASE_DIR / "var" / f"{name}.log", "wb")  # noqa: SIM115
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -118,39 +127,59 @@ def celery_worker_process(django_db_setup: Any, django_db_blocker: Any) -> Itera
             "-A",
             "refundportal",
             "worker",
-            "--pool=solo",
             "--loglevel=INFO",
             "--without-gossip",
             "--without-mingle",
-            "--without-heartbeat",
+            f"--hostname={name}@%h",
+            *args,
         ],
         cwd=BASE_DIR,
-        env=env,
+        env=env or worker_env(),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    try:
-        from refundportal.tasks import ping
 
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                ping.apply_async().get(timeout=5)
-                break
-            except Exception:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the Celery worker did not start; see var/test-worker.log")
-        yield None
-    finally:
-        process.terminate()
+
+def wait_for_worker(process: subprocess.Popen[bytes], queue: str = "default") -> None:
+    from refundportal.tasks import ping
+
+    deadline = time.monotonic() + 60
+    while True:
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            ping.apply_async(queue=queue).get(timeout=5)
+            return
+        except Exception:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the Celery worker did not start; see var/*.log") from None
+
+
+def stop_worker(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Any]:
+    """One worker for the session, consuming every declared queue."""
+    if not (settings.REDIS_URL and connection.vendor == "postgresql"):
+        yield None
+        return
+    from refundportal.celery_app import app
+
+    app.control.purge()
+    process = start_worker("test-worker", "--pool=solo")
+    try:
+        wait_for_worker(process)
+        yield process
+    finally:
+        stop_worker(process)
 
 
 @pytest.fixture
-def celery_worker(celery_worker_process: Any, transactional_db: Any) -> None:
+def celery_worker(celery_worker_process: Any, transactional_db: Any) -> Any:
     """Tests that hand work to the real worker need committed data."""
     return celery_worker_process
