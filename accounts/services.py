@@ -34,7 +34,8 @@ def user_create(
     User = get_user_model()
     try:
         with transaction.atomic():
-            user = User(username=username, email=email)
+            # Managers work in the admin (the refund policy): they need staff status.
+            user = User(username=username, email=email, is_staff=role == roles.MANAGER)
             if password:
                 user.set_password(password)
             else:

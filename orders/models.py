@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -13,6 +14,12 @@ from .states import OrderStatus
 
 def money_field(**kwargs: object) -> models.DecimalField:
     return models.DecimalField(max_digits=12, decimal_places=2, **kwargs)  # type: ignore[arg-type]
+
+
+def equal_to_the_cent(left: Any, right: Any) -> LessThan:
+    """A check that two money expressions agree. SQLite computes decimals as
+    floats, so exact equality would refuse sums that are right to the cent."""
+    return LessThan(Abs(left - right), Decimal("0.005"))
 
 
 class Merchant(models.Model):
@@ -87,15 +94,12 @@ class Order(models.Model):
             # cents, so any real mismatch is at least 0.01; PostgreSQL's
             # numeric arithmetic is exact and the difference is 0.
             models.CheckConstraint(
-                condition=LessThan(
-                    Abs(
-                        models.F("items_total")
-                        + models.F("delivery_fee")
-                        + models.F("packaging_fee")
-                        - models.F("discount_total")
-                        - models.F("paid_total")
-                    ),
-                    Decimal("0.005"),
+                condition=equal_to_the_cent(
+                    models.F("items_total")
+                    + models.F("delivery_fee")
+                    + models.F("packaging_fee")
+                    - models.F("discount_total"),
+                    models.F("paid_total"),
                 ),
                 name="order_paid_total_adds_up",
             ),

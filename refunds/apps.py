@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,3 +15,31 @@ class RefundsConfig(AppConfig):
         from .services import sla_sweep
 
         periodic.register("sla_sweep")(sla_sweep)
+        post_migrate.connect(grant_manager_permissions, sender=self)
+
+
+# Managers edit the refund policy and read requests in the admin; their
+# group gets exactly those model permissions (created after migrations).
+MANAGER_PERMISSIONS = [
+    ("refunds", "view_refundpolicy"),
+    ("refunds", "change_refundpolicy"),
+    ("refunds", "view_refundrequest"),
+    ("refunds", "view_timelineevent"),
+    ("refunds", "view_feedback"),
+    ("payouts", "view_payout"),
+    ("orders", "view_order"),
+    ("orders", "view_merchant"),
+    ("django_celery_beat", "view_periodictask"),
+]
+
+
+def grant_manager_permissions(**kwargs: Any) -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    group, _created = Group.objects.get_or_create(name="manager")
+    for app_label, codename in MANAGER_PERMISSIONS:
+        permission = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if permission is not None:
+            group.permissions.add(permission)

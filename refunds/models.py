@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Order, OrderItem, money_field
+from orders.models import Order, OrderItem, equal_to_the_cent, money_field
 
 from .states import RefundStatus
 
@@ -239,7 +239,7 @@ class RefundItem(models.Model):
             models.CheckConstraint(
                 condition=Q(amount__gte=0)
                 & Q(gross__gte=0)
-                & Q(amount=F("gross") - F("discount_share")),
+                & Q(equal_to_the_cent(F("gross") - F("discount_share"), F("amount"))),
                 name="refund_item_amount_adds_up",
             ),
             models.CheckConstraint(

@@ -19,6 +19,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--months", type=int, default=6, help="spread them over this many months (default 6)"
         )
+        parser.add_argument(
+            "--refund-share",
+            type=float,
+            default=0.06,
+            help="share of orders that get a refund request (default 0.06)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         bars: list[tqdm[Any]] = []
@@ -57,7 +63,28 @@ class Command(BaseCommand):
             f"{result.merchants_created} merchants, {result.customers_created} customers, "
             f"{len(result.users_created)} named users in {result.seconds:.1f} s"
         )
+        self._seed_refunds(options)
         self._print_logins()
+
+    def _seed_refunds(self, options: dict[str, Any]) -> None:
+        from refunds.demo import seed_refunds
+
+        bar = tqdm(
+            unit="request", file=sys.stderr, disable=options["verbosity"] == 0, desc="refunds"
+        )
+
+        def advance(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done)
+
+        try:
+            refunds = seed_refunds(share=options["refund_share"], progress=advance)
+        finally:
+            bar.close()
+        self.stdout.write(
+            f"seed_demo: {refunds.created} refund requests filed ({refunds.refused} refused by "
+            f"the policy), {refunds.decided} decided by agents, {refunds.rated} rated"
+        )
 
     def _print_logins(self) -> None:
         rows = [("user", "role", "password"), *demo.demo_logins()]

@@ -1,0 +1,131 @@
+"""The admin shows requests for reading; the only thing edited here is the
+policy row. Every state change goes through the services, and the timeline
+has no add, change or delete path at all."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Appeal,
+    Evidence,
+    Feedback,
+    RefundItem,
+    RefundPolicy,
+    RefundRequest,
+    TimelineEvent,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(RefundPolicy)
+class RefundPolicyAdmin(admin.ModelAdmin):
+    """One row: what auto-review reads and /policy/ publishes."""
+
+    fieldsets = [
+        (
+            _("Auto-review"),
+            {
+                "fields": [
+                    "grace_minutes",
+                    "filing_window_hours",
+                    "late_tolerance_minutes",
+                    ("late_tier1_minutes", "late_tier1_percent"),
+                    ("late_tier2_minutes", "late_tier2_percent"),
+                    ("late_tier3_minutes", "late_tier3_percent"),
+                    "auto_approve_limit",
+                ]
+            },
+        ),
+        (
+            _("Risk signals"),
+            {
+                "fields": [
+                    ("frequent_refunder_count", "frequent_refunder_days"),
+                    "new_account_days",
+                    "duplicate_photo_distance",
+                    "high_amount",
+                ]
+            },
+        ),
+        (_("Timers"), {"fields": ["review_sla_hours", "appeal_days"]}),
+    ]
+    list_display = ["__str__", "updated_at"]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return not RefundPolicy.objects.exists()
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+class ItemInline(ReadOnlyInline):
+    model = RefundItem
+
+
+class TimelineInline(ReadOnlyInline):
+    model = TimelineEvent
+    fields = ["at", "actor", "actor_role", "from_status", "to_status", "rule", "note"]
+
+
+@admin.register(RefundRequest)
+class RefundRequestAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "order",
+        "customer",
+        "reason",
+        "status",
+        "requested_amount",
+        "approved_amount",
+        "risk_level",
+        "created_at",
+    ]
+    list_filter = ["status", "reason", "risk_level", "escalated", "decision_source"]
+    search_fields = ["order__number", "customer__username"]
+    list_select_related = ["order", "customer"]
+    inlines = [ItemInline, TimelineInline]
+
+
+@admin.register(TimelineEvent)
+class TimelineEventAdmin(ReadOnlyAdmin):
+    list_display = ["request", "at", "actor_role", "from_status", "to_status", "rule"]
+    list_select_related = ["request"]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdmin):
+    list_display = ["id", "owner", "request", "content_type", "width", "height", "created_at"]
+    exclude = ["file"]
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(ReadOnlyAdmin):
+    list_display = ["request", "rating", "created_at"]
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyAdmin):
+    list_display = ["request", "rejected_by", "created_at"]

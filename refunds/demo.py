@@ -1,0 +1,259 @@
+"""Demo refund requests over the seeded orders: filed, decided, paid and
+rated through the real services, each at its own moment in the past (the
+portal's clock is frozen per step), so the queue, the payouts and the KPI
+dashboard have believable history. Orders that already have a request are
+left alone, so running it again adds nothing."""
+
+import io
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
+from django.test.utils import override_settings
+from PIL import Image
+
+from orders.models import Order
+from orders.states import OrderStatus
+from payouts.models import Payout
+from payouts.services import payout_attempt, payout_sweep
+from payouts.states import PayoutStatus
+from refundportal import clock
+from refundportal.api import ApplicationError
+
+from . import services
+from .evidence import process_photo
+from .models import Reason, RefundRequest
+from .states import RefundStatus
+
+SEED = "refund-demo-1"
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class RefundSeedResult:
+    created: int = 0
+    refused: int = 0
+    decided: int = 0
+    rated: int = 0
+
+
+def _rng(*key: object) -> random.Random:
+    return random.Random(":".join(str(k) for k in (SEED, *key)))  # noqa: S311 (demo data)
+
+
+def _photo(rng: random.Random) -> bytes:
+    """A small noisy picture: every one hashes differently, so the demo does
+    not trip the duplicate-photo check by accident."""
+    image = Image.new("RGB", (48, 48))
+    image.putdata([(rng.randrange(256), rng.randrange(96), rng.randrange(64)) for _ in range(2304)])
+    buffer = io.BytesIO()
+    image.resize((192, 192)).save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def _settle_payouts(refund_id: int, at: datetime) -> None:
+    """Pay what the approval created, with the retries a fail-once account needs."""
+    for payout_id in Payout.objects.filter(
+        refund_id=refund_id, status=PayoutStatus.PENDING
+    ).values_list("pk", flat=True):
+        payout_attempt(payout_id=payout_id, as_of=at)
+    for minutes in (2, 7):
+        with clock.frozen_at(at + timedelta(minutes=minutes)) as later:
+            if Payout.objects.filter(refund_id=refund_id, status=PayoutStatus.PENDING).exists():
+                payout_sweep(later)
+
+
+def _plan(order: Order, rng: random.Random) -> tuple[str, datetime, bool]:
+    """Reason, filing time and whether to name one item, for one order."""
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.DELIVERY_FAILED):
+        return Reason.NOT_DELIVERED, order.promised_at + timedelta(minutes=45), False
+    if order.status != OrderStatus.DELIVERED or order.delivered_at is None:
+        return Reason.OTHER, order.placed_at + timedelta(minutes=20), False
+    filed = order.delivered_at + timedelta(minutes=rng.randint(10, 600))
+    if order.delivered_at - order.promised_at >= timedelta(minutes=15):
+        return Reason.LATE_DELIVERY, filed, False
+    reason = rng.choices(
+        [
+            Reason.FOOD_QUALITY,
+            Reason.MISSING_ITEMS,
+            Reason.DAMAGED,
+            Reason.WRONG_ITEMS,
+            Reason.CHANGED_MIND,
+            Reason.NOT_DELIVERED,
+            Reason.OTHER,
+        ],
+        weights=[30, 20, 15, 8, 10, 7, 10],
+    )[0]
+    return reason, filed, reason in (Reason.MISSING_ITEMS, Reason.WRONG_ITEMS)
+
+
+def seed_refunds(*, share: float = 0.06, progress: Progress | None = None) -> RefundSeedResult:
+    # Demo customers need no e-mail about history being written.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        return _seed_refunds(share, progress)
+
+
+def _seed_refunds(share: float, progress: Progress | None) -> RefundSeedResult:
+    result = RefundSeedResult()
+    now = clock.now()
+    User = get_user_model()
+    agent = User.objects.filter(username="agent").first()
+    senior = User.objects.filter(username="senior_agent").first()
+    has_request = RefundRequest.objects.filter(order=OuterRef("pk"))
+    candidates = list(
+        Order.objects.filter(number__startswith="DEMO")
+        .exclude(Exists(has_request))
+        .select_related("customer")
+        .prefetch_related("items")
+        .order_by("number")
+    )
+    chosen = [o for o in candidates if _rng("pick", o.number).random() < share]
+    if progress is not None:
+        progress(0, len(chosen))
+    for order in chosen:
+        rng = _rng("request", order.number)
+        reason, filed_at, name_item = _plan(order, rng)
+        if filed_at > now:
+            if progress is not None:
+                progress(1, len(chosen))
+            continue
+        with clock.frozen_at(filed_at):
+            evidence_ids = []
+            if reason in (
+                Reason.FOOD_QUALITY,
+                Reason.MISSING_ITEMS,
+                Reason.WRONG_ITEMS,
+                Reason.DAMAGED,
+            ):
+                content = _photo(rng)
+                photo = process_photo(io.BytesIO(content), len(content))
+                evidence_ids.append(services.evidence_store(owner=order.customer, photo=photo).pk)
+            items = []
+            if name_item:
+                item = rng.choice(list(order.items.all()))
+                items.append({"item": item.pk, "quantity": 1})
+            try:
+                refund = services.refund_file(
+                    customer=order.customer,
+                    order_number=order.number,
+                    reason=reason,
+                    description=rng.choice(DESCRIPTIONS[reason]),
+                    items=items,
+                    evidence_ids=evidence_ids,
+                )
+            except ApplicationError:
+                result.refused += 1
+                if progress is not None:
+                    progress(1, len(chosen))
+                continue
+            result.created += 1
+            if refund.status == RefundStatus.APPROVED:
+                _settle_payouts(refund.pk, filed_at)
+        _decide(refund, rng, now, agent, senior, result)
+        _rate(refund, rng, now, result)
+        if progress is not None:
+            progress(1, len(chosen))
+    return result
+
+
+def _decide(
+    refund: RefundRequest,
+    rng: random.Random,
+    now: datetime,
+    agent: Any,
+    senior: Any,
+    result: RefundSeedResult,
+) -> None:
+    """Most waiting requests were decided some hours later; the last day's
+    are still in the queue."""
+    refund.refresh_from_db()
+    if refund.status != RefundStatus.PENDING_REVIEW:
+        return
+    # Mostly within the 24 h review time; some late, for the SLA figures.
+    decided_at = refund.created_at + timedelta(hours=rng.choice([1, 2, 3, 5, 8, 12, 20, 30]))
+    if decided_at > now or agent is None:
+        return
+    reviewer = senior if refund.escalated and senior is not None else agent
+    with clock.frozen_at(decided_at):
+        roll = rng.random()
+        try:
+            if roll < 0.65:
+                services.refund_decide(
+                    refund=refund, agent=reviewer, decision="approve", note="已核实，同意退款"
+                )
+            elif roll < 0.8:
+                half = (refund.requested_amount / 2).quantize(Decimal("0.01"))
+                if half <= 0:
+                    return
+                services.refund_decide(
+                    refund=refund,
+                    agent=reviewer,
+                    decision="approve",
+                    amount=half,
+                    note="部分餐品问题，按比例退款",
+                )
+            else:
+                services.refund_decide(
+                    refund=refund, agent=reviewer, decision="reject", note="图片无法证明问题"
+                )
+        except ApplicationError:
+            return
+        result.decided += 1
+        refund.refresh_from_db()
+        if refund.status == RefundStatus.APPROVED:
+            _settle_payouts(refund.pk, decided_at)
+
+
+def _rate(
+    refund: RefundRequest, rng: random.Random, now: datetime, result: RefundSeedResult
+) -> None:
+    refund.refresh_from_db()
+    if refund.status not in (RefundStatus.REFUNDED, RefundStatus.REJECTED) or rng.random() > 0.6:
+        return
+    at = (refund.decided_at or refund.created_at) + timedelta(hours=rng.randint(1, 20))
+    if at > now:
+        return
+    if refund.status == RefundStatus.REFUNDED:
+        rating = rng.choices([5, 4, 3, 2], weights=[60, 25, 10, 5])[0]
+    else:
+        rating = rng.choices([1, 2, 3, 4], weights=[40, 30, 20, 10])[0]
+    with clock.frozen_at(at):
+        try:
+            services.refund_feedback(
+                request=refund,
+                customer=refund.customer,
+                rating=rating,
+                comment=rng.choice(COMMENTS[rating]),
+            )
+        except ApplicationError:
+            return
+    result.rated += 1
+
+
+DESCRIPTIONS: dict[str, list[str]] = {
+    Reason.NOT_DELIVERED: [
+        "等了一个多小时还没送到",
+        "骑手显示已送达，但我没收到",
+        "订单一直没送来",
+    ],
+    Reason.LATE_DELIVERY: ["送得太慢了，饭都凉了", "超时很久才送到", "比预计时间晚了很多"],
+    Reason.FOOD_QUALITY: ["菜有异味，不新鲜", "米饭是夹生的", "汤里有头发", "肉没熟"],
+    Reason.MISSING_ITEMS: ["少送了一份", "饮料没有送", "缺了一个菜"],
+    Reason.WRONG_ITEMS: ["送错了菜", "点的微辣送来特辣"],
+    Reason.DAMAGED: ["汤洒了一半", "包装破了，餐盒漏了", "外卖袋里全是油"],
+    Reason.CHANGED_MIND: ["不想要了", "临时有事，吃不了了"],
+    Reason.OTHER: ["发票开错了", "想咨询一下退款", "其他问题"],
+}
+
+COMMENTS: dict[int, list[str]] = {
+    5: ["处理很快，满意", "客服很好", ""],
+    4: ["还可以", "退款到账了", ""],
+    3: ["一般", "有点慢"],
+    2: ["退款太少了", "等太久了"],
+    1: ["不合理，不满意", "理由不成立", "退款金额不对"],
+}

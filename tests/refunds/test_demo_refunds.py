@@ -1,0 +1,27 @@
+"""seed_demo files refund requests through the real services, across months."""
+
+import pytest
+from django.core.management import call_command
+
+from payouts.models import Payout, SandboxLedgerEntry
+from refunds.models import Feedback, RefundRequest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_files_decides_pays_and_rates_requests_once():
+    call_command("seed_demo", orders=300, months=3, refund_share=0.2, verbosity=0)
+    requests = RefundRequest.objects.all()
+    count = requests.count()
+    assert count > 20
+    statuses = set(requests.values_list("status", flat=True))
+    assert {"refunded", "rejected"} <= statuses
+    assert len({r.created_at.strftime("%Y-%m") for r in requests}) >= 2
+    assert Feedback.objects.exists()
+    assert set(requests.values_list("decision_source", flat=True)) == {"auto", "agent"}
+    paid = SandboxLedgerEntry.objects.filter(outcome="succeeded")
+    assert paid.count() == Payout.objects.filter(status="succeeded").count()
+    assert paid.values("idempotency_key").distinct().count() == paid.count()
+
+    call_command("seed_demo", orders=300, months=3, refund_share=0.2, verbosity=0)
+    assert RefundRequest.objects.count() == count

@@ -1,0 +1,122 @@
+"""/policy/ is public, in both languages, and rendered from the very row that
+auto-review reads; managers edit that row in the admin."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from refunds.models import RefundPolicy, TimelineEvent
+from tests.conftest import client_as
+from tests.factories import PASSWORD, UserFactory, create_order
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_policy_page_is_public_and_shows_the_policy_numbers():
+    response = Client().get("/policy/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Refund policy" in text
+    assert "30 minutes after the promised time" in text
+    assert "¥30.00" in text
+    assert "50 % of the amount paid" in text
+
+
+def test_the_policy_page_speaks_chinese_by_default():
+    text = Client().get("/policy/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "退款政策" in text
+
+
+def test_what_the_page_says_is_what_auto_review_decides(customer):
+    policy = RefundPolicy.current()
+    policy.grace_minutes = 45
+    policy.save()
+    assert (
+        "45 minutes after the promised time"
+        in Client().get("/policy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+
+    now = timezone.now()
+    order = create_order(
+        customer=customer,
+        status="accepted",
+        placed_at=(now - timedelta(minutes=80)).isoformat(),
+        promised_at=(now - timedelta(minutes=40)).isoformat(),
+    )
+    response = client_as(customer).post(
+        "/api/v1/refunds/", {"order": order.number, "reason": "not_delivered"}, format="json"
+    )
+    assert (response.status_code, response.json()["code"]) == (400, "too_early")
+
+
+def test_a_manager_edits_the_policy_in_the_admin():
+    manager = UserFactory(role="manager")
+    manager.is_staff = True
+    manager.save()
+    browser = Client()
+    assert browser.login(username=manager.username, password=PASSWORD)
+    RefundPolicy.current()
+    page = browser.get("/admin/refunds/refundpolicy/1/change/")
+    assert page.status_code == 200
+    form = {
+        field: getattr(RefundPolicy.current(), field)
+        for field in [
+            "grace_minutes",
+            "filing_window_hours",
+            "late_tolerance_minutes",
+            "late_tier1_minutes",
+            "late_tier1_percent",
+            "late_tier2_minutes",
+            "late_tier2_percent",
+            "late_tier3_minutes",
+            "late_tier3_percent",
+            "auto_approve_limit",
+            "frequent_refunder_count",
+            "frequent_refunder_days",
+            "new_account_days",
+            "duplicate_photo_distance",
+            "high_amount",
+            "review_sla_hours",
+            "appeal_days",
+        ]
+    }
+    form["auto_approve_limit"] = "25.00"
+    saved = browser.post("/admin/refunds/refundpolicy/1/change/", form)
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    assert str(RefundPolicy.current().auto_approve_limit) == "25.00"
+
+
+def test_a_manager_created_by_the_command_can_use_the_admin():
+    from django.core.management import call_command
+
+    call_command("create_user", "boss", "--role", "manager", "--password", PASSWORD)
+    browser = Client()
+    assert browser.login(username="boss", password=PASSWORD)
+    assert browser.get("/admin/refunds/refundpolicy/").status_code == 200
+    assert browser.get("/admin/refunds/timelineevent/").status_code == 200
+
+
+def test_agents_have_no_admin():
+    agent = UserFactory(role="agent")
+    browser = Client()
+    browser.login(username=agent.username, password=PASSWORD)
+    assert browser.get("/admin/refunds/refundpolicy/").status_code == 302
+
+
+def test_the_timeline_has_no_change_or_delete_path_in_the_admin(customer):
+    admin = UserFactory(role="manager", is_superuser=True, is_staff=True)
+    order = create_order(customer=customer)
+    client_as(customer).post(
+        "/api/v1/refunds/", {"order": order.number, "reason": "other"}, format="json"
+    )
+    event = TimelineEvent.objects.first()
+    browser = Client()
+    browser.login(username=admin.username, password=PASSWORD)
+    change = browser.post(f"/admin/refunds/timelineevent/{event.pk}/change/", {"note": "edited"})
+    delete = browser.post(f"/admin/refunds/timelineevent/{event.pk}/delete/", {"post": "yes"})
+    assert change.status_code in (302, 403)
+    assert delete.status_code == 403
+    event.refresh_from_db()
+    assert event.note != "edited"
