@@ -1,0 +1,27 @@
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from refunds.models import TimelineEvent
+from tests.conftest import client_as
+from tests.factories import create_order
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_itself_refuses_to_edit_or_delete_the_timeline(customer):
+    order = create_order(customer=customer)
+    client_as(customer).post(
+        "/api/v1/refunds/", {"order": order.number, "reason": "other"}, format="json"
+    )
+    event = TimelineEvent.objects.first()
+    for sql in (
+        "UPDATE refunds_timelineevent SET note = 'edited' WHERE id = %s",
+        "DELETE FROM refunds_timelineevent WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [event.pk])
+    assert TimelineEvent.objects.get(pk=event.pk).note == event.note
