@@ -1,16 +1,18 @@
 from typing import Any
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser
 
 from refundportal.parsers import SafeJSONParser
 
-from . import roles
+from . import roles, throttling
 
 
 class TokenView(ObtainAuthToken):
@@ -28,12 +30,55 @@ class TokenView(ObtainAuthToken):
         auth=[],
     )
     def post(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        return super().post(request, *args, **kwargs)
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        username = username if isinstance(username, str) else ""
+        address = throttling.client_address(request)
+        if throttling.login_blocked(username, address):
+            raise throttling.too_many_failures()
+        try:
+            response = super().post(request, *args, **kwargs)
+        except ValidationError:
+            throttling.login_failed(username, address)
+            raise
+        throttling.login_succeeded(username, address)
+        return response
+
+
+class LoginView(auth_views.LoginView):
+    """The login page, with the same failed log-in limit as the API."""
+
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        username = str(request.POST.get("username", ""))
+        address = throttling.client_address(request)
+        if throttling.login_blocked(username, address):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, throttling.too_many_failures().detail)
+            response = self.render_to_response(self.get_context_data(form=form))
+            response.status_code = 429
+            return response
+        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            throttling.login_succeeded(username, address)
+        else:
+            throttling.login_failed(username, address)
+        return response
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     held = roles.user_roles(request.user)
+    if roles.CUSTOMER in held and not held & roles.STAFF_ROLES:
+        # A customer's home is their orders.
+        return redirect("customer-orders")
+    # Staff start where their work waits: reviewers at the queue, finance at payouts.
+    if held & roles.REVIEW_ROLES:
+        return redirect("staff-review-queue")
+    if roles.FINANCE in held:
+        return redirect("finance-payouts")
     return render(
         request,
         "accounts/home.html",

@@ -4,7 +4,9 @@ import logging
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +50,21 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
+@csrf_exempt
 def api_not_found(request: HttpRequest) -> JsonResponse:
-    from django.utils.translation import gettext as _
-
     return JsonResponse({"code": "not_found", "detail": _("Not found.")}, status=404)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """API clients get the error envelope; pages get Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "code": "forbidden",
+                "detail": _("CSRF check failed: %(reason)s") % {"reason": reason},
+            },
+            status=403,
+        )
+    from django.views.csrf import csrf_failure as page_failure
+
+    return page_failure(request, reason)

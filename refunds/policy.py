@@ -146,6 +146,11 @@ def decide(s: Situation, p: PolicyNumbers) -> Decision:
         percent = _late_percent(late, p)
         amount = min(to_money(s.paid_total * percent / 100), full)
         facts = {"minutes_late": late, "percent": percent, "proposed_amount": str(amount)}
+        if amount <= 0:
+            # A share that rounds to nothing (a few cents paid, or a tier set
+            # to 0 %) refunds nothing: a rejection, not an approval of 0.00
+            # that no payout would ever complete.
+            return Decision("rejected", "R9", Decimal("0.00"), facts)
         return _unless_risky(Decision("approved", "R9", amount, facts), s)
 
     if s.reason in EVIDENCE_REASONS:
@@ -236,6 +241,11 @@ def decision_message(rule: str, outcome: str, facts: dict[str, Any]) -> str:
         "R15": lambda: _("An agent will review your request."),
     }
     if rule == "R9":
+        if outcome == "rejected" and "percent" in f:
+            return _(
+                "Delivered %(minutes)s min late: %(percent)s %% of the amount paid rounds to "
+                "nothing, so there is no refund."
+            ) % {"minutes": f.get("minutes_late"), "percent": f.get("percent")}
         if outcome == "rejected":
             return _(
                 "Delivered %(minutes)s min late, within the %(tolerance)s min tolerance: "

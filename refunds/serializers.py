@@ -141,6 +141,14 @@ def _note(rule: str, outcome: str, facts: dict[str, Any], stored: str) -> str:
     return decision_message(rule, outcome, facts) if rule else stored
 
 
+def _auto_outcome(obj: RefundRequest) -> str:
+    """The status auto-review gave the request (its first timeline event):
+    the note explains that decision, whatever the request became since (an
+    appealed rejection is under review again, but was still a rejection)."""
+    first = next(iter(obj.timeline.all()), None)
+    return first.to_status if first is not None else obj.status
+
+
 class RefundSerializer(serializers.ModelSerializer):
     order = serializers.CharField(source="order.number")
     breakdown = serializers.SerializerMethodField()
@@ -200,7 +208,9 @@ class RefundSerializer(serializers.ModelSerializer):
         return {
             "source": obj.decision_source,
             "rule": obj.decision_rule,
-            "note": _note(obj.decision_rule, obj.status, obj.decision_facts, obj.decision_note)
+            "note": _note(
+                obj.decision_rule, _auto_outcome(obj), obj.decision_facts, obj.decision_note
+            )
             if obj.decision_source == "auto"
             else obj.decision_note,
             "at": timezone.localtime(obj.decided_at).isoformat(),

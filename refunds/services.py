@@ -41,6 +41,7 @@ from .selectors import (
     claims_for_orders,
     has_appeal,
     has_open_request,
+    order_refundable_now,
 )
 from .states import RefundStatus
 
@@ -444,6 +445,11 @@ def refund_appeal(
             raise ApplicationError(
                 "request_open", _("This order already has a request under review."), 409
             )
+        if not _claim_still_refundable(locked):
+            raise ApplicationError(
+                "not_refundable",
+                _("Another request has refunded this money since; nothing is left to appeal for."),
+            )
         already = locked.evidence.count()
         photos = _photos(customer, evidence_ids, lock=True)
         if already + len(photos) > MAX_PHOTOS:
@@ -487,6 +493,19 @@ def refund_appeal(
             link=f"/refunds/{locked.pk}/",
         )
     return locked
+
+
+def _claim_still_refundable(request: RefundRequest) -> bool:
+    """Whether the lines a rejected request asked for are still left: its
+    claim went back with the rejection, and an appeal takes it again."""
+    refundable = order_refundable_now(request.order)
+    for row in request.items.all():
+        line = refundable.line(row.line)
+        if line is None or row.quantity > line.remaining_quantity:
+            return False
+        if row.amount > line.remaining_amount:
+            return False
+    return True
 
 
 def refund_feedback(
@@ -611,6 +630,13 @@ def _check_reviewer(refund: RefundRequest, agent: Any) -> None:
             _("An appeal is decided by a senior agent other than the one who rejected it."),
             403,
         )
+
+
+def refund_check_reviewer(*, refund: RefundRequest, agent: Any) -> None:
+    """Raise unless ``agent`` may review ``refund``: the staff pages ask
+    before they show a request, with the same rule claiming and deciding
+    apply."""
+    _check_reviewer(refund, agent)
 
 
 def claim_minutes() -> int:
@@ -742,7 +768,8 @@ def sla_sweep(at: Any) -> dict[str, int]:
                     refund_note(
                         refund=refund,
                         actor=None,
-                        note=_("Escalated: 80 % of the review time has passed."),
+                        note=_("Escalated: %(percent)s %% of the review time has passed.")
+                        % {"percent": 80},
                         at=at,
                     )
                     notify_role(

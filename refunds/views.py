@@ -124,8 +124,11 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(
             {
                 "outcome": decision.outcome,
+                # What filing stores: the approved amount, else the requested
+                # one (a late delivery held for review proposes a share, but
+                # the request is for what it names).
                 "amount": str(
-                    decision.amount if decision.outcome != "rejected" else assessment.amount
+                    decision.amount if decision.outcome == "approved" else assessment.amount
                 ),
                 "rule": decision.rule,
                 "message": assessment.message,

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "refundportal.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -142,6 +143,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "payout-sweep": {"task": "payouts.tasks.payout_sweep_task", "schedule": timedelta(minutes=1)},
     "sla-sweep": {"task": "refunds.tasks.sla_sweep_task", "schedule": timedelta(minutes=1)},
+    "kpi-rollup": {"task": "analytics.tasks.kpi_rollup_task", "schedule": timedelta(hours=1)},
+    "anomaly-check": {
+        "task": "analytics.tasks.anomaly_check_task",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # --- Auth -----------------------------------------------------------------
@@ -149,6 +155,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+CSRF_FAILURE_VIEW = "refundportal.views.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -269,3 +276,16 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+
+# --- Analytics ------------------------------------------------------------------
+# A closed month's roll-up is recomputed once this many days after it closed.
+KPI_ROLLUP_SETTLE_DAYS = 3
+# Anomaly alerts to managers (daily): a merchant's 7-day refund rate at least
+# ANOMALY_RATE_JUMP times its 8 weeks before and ANOMALY_MIN_RATE_POINTS above
+# it, on at least ANOMALY_MIN_ORDERS orders; the 7-day review SLA met share
+# below ANOMALY_SLA_TARGET over at least ANOMALY_SLA_MIN_DECISIONS decisions.
+ANOMALY_RATE_JUMP = float(os.environ.get("ANOMALY_RATE_JUMP", "2.0"))
+ANOMALY_MIN_RATE_POINTS = float(os.environ.get("ANOMALY_MIN_RATE_POINTS", "0.05"))
+ANOMALY_MIN_ORDERS = int(os.environ.get("ANOMALY_MIN_ORDERS", "30"))
+ANOMALY_SLA_TARGET = float(os.environ.get("ANOMALY_SLA_TARGET", "0.9"))
+ANOMALY_SLA_MIN_DECISIONS = int(os.environ.get("ANOMALY_SLA_MIN_DECISIONS", "10"))

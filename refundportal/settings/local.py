@@ -7,5 +7,11 @@ ALLOWED_HOSTS = ["*"]
 
 # Serve static files straight from the apps and static/ without collectstatic.
 STATIC_ROOT = None  # type: ignore[assignment]
+# The manifest storage needs collectstatic's manifest under STATIC_ROOT: without
+# this, every page that links a stylesheet answered 500 on the embedded default.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

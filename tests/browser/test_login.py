@@ -25,8 +25,9 @@ def test_customer_logs_in_in_chinese_on_a_phone(open_page):
 
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/")
-    assert "欢迎" in page.locator("h1").inner_text()
+    # A customer's home is their orders.
+    page.wait_for_url("**/orders/")
+    assert page.locator("h1").inner_text() == "我的订单"
     assert page.get_by_text("顾客").first.is_visible()
     screenshot(page, "home-zh-phone")
 
@@ -40,8 +41,9 @@ def test_staff_switches_to_english_and_logs_out(open_page):
     page.get_by_label("User name").fill("lily")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
-    assert page.locator("h1").inner_text() == "Welcome, lily"
+    # An agent's home is the review queue.
+    page.wait_for_url("**/review/")
+    assert page.locator(".user-chip").inner_text() == "lily · Agent"
     screenshot(page, "home-en-desktop")
 
     page.get_by_role("button", name="Log out").click()

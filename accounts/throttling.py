@@ -1,0 +1,60 @@
+"""Failed log-ins are limited per user name and address (the pair, not the
+address alone, so one office behind one IP is not locked out by a
+colleague): by default 10 failures in 15 minutes, then 429 until the window
+passes."""
+
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+
+from refundportal.api import ApplicationError
+
+
+def _limit() -> int:
+    return int(getattr(settings, "LOGIN_FAILURE_LIMIT", 10))
+
+
+def _window() -> int:
+    return int(getattr(settings, "LOGIN_FAILURE_WINDOW_SECONDS", 900))
+
+
+def client_address(request: Any) -> str:
+    meta = getattr(request, "META", {})
+    return str(meta.get("REMOTE_ADDR", "") or "unknown")
+
+
+def _key(username: str, address: str) -> str:
+    digest = hashlib.sha256(f"{username.strip().lower()}|{address}".encode()).hexdigest()
+    return f"login-failures:{digest}"
+
+
+def login_blocked(username: str, address: str) -> bool:
+    return int(cache.get(_key(username, address), 0)) >= _limit()
+
+
+def login_failed(username: str, address: str) -> None:
+    key = _key(username, address)
+    if cache.add(key, 1, timeout=_window()):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=_window())
+
+
+def login_succeeded(username: str, address: str) -> None:
+    cache.delete(_key(username, address))
+
+
+def too_many_failures() -> ApplicationError:
+    minutes = _window() // 60
+    return ApplicationError(
+        "throttled",
+        _("Too many failed log-ins for this user name. Try again in %(minutes)s minutes.")
+        % {"minutes": minutes},
+        429,
+        extra={"retry_after": _window()},
+    )

@@ -1,0 +1,245 @@
+"""The managers' KPI dashboard and its exports: thin views over the same
+service the API answers from, so a card, the CSV and the API agree to the
+cent."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from accounts import roles
+from orders.models import Merchant
+from refundportal import clock
+from refundportal.api import ApplicationError
+from refundportal.money import format_cny
+from refunds.models import Reason
+
+from . import charts, exports, selectors
+from .months import Month
+from .services import (
+    TARGET_AVG_RESOLUTION_HOURS,
+    TARGET_REFUND_RATE,
+    TARGET_SATISFACTION,
+    Kpis,
+    Windows,
+    kpis_for_month,
+    kpis_for_months,
+    ratio,
+)
+from .templatetags.kpi import hours, pct
+
+TREND_MONTHS = 12
+LOW_RATINGS = 10
+
+View = Callable[..., HttpResponse]
+
+
+def manager_required(view: View) -> View:
+    """Log in first; then managers only (403 for every other role)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not roles.has_role(request.user, roles.MANAGER):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+@dataclass(frozen=True)
+class Card:
+    key: str
+    label: str
+    value: str
+    detail: str = ""
+    target: str = ""
+    # "ok" (target met), "bad" (missed), "" (no target, or no data)
+    status: str = ""
+
+
+def _status(met: bool | None) -> str:
+    if met is None:
+        return ""
+    return "ok" if met else "bad"
+
+
+def kpi_cards(kpis: Kpis) -> list[Card]:
+    """The month's headline figures, each against its seed target if it has one."""
+    rate_met = kpis.refund_rate < TARGET_REFUND_RATE if kpis.orders else None
+    avg = kpis.avg_resolution_hours
+    sat = kpis.satisfaction_avg
+    return [
+        Card(
+            "refund_rate",
+            _("Refund rate"),
+            pct(kpis.refund_rate),
+            _("%(refunded)s of %(orders)s orders")
+            % {"refunded": kpis.refunded_orders, "orders": kpis.orders},
+            _("Target: below %(target)s") % {"target": pct(TARGET_REFUND_RATE, 0)},
+            _status(rate_met),
+        ),
+        Card(
+            "refund_amount",
+            _("Refund amount"),
+            format_cny(kpis.refund_amount),
+            _("%(requests)s requests filed") % {"requests": kpis.refund_requests},
+        ),
+        Card(
+            "avg_resolution_hours",
+            _("Average resolution"),
+            hours(avg),
+            _("%(count)s requests refunded") % {"count": kpis.resolved_requests},
+            _("Target: %(target)s or less") % {"target": hours(TARGET_AVG_RESOLUTION_HOURS)},
+            _status(None if avg is None else avg <= TARGET_AVG_RESOLUTION_HOURS),
+        ),
+        Card(
+            "p90_resolution_hours",
+            _("90th percentile resolution"),
+            hours(kpis.p90_resolution_hours),
+            _("9 in 10 refunds are done within this time"),
+        ),
+        Card(
+            "auto_decided_share",
+            _("Decided automatically"),
+            pct(kpis.auto_decided_share),
+            _("of %(count)s decided requests") % {"count": kpis.decided_requests},
+        ),
+        Card(
+            "review_sla_met_share",
+            _("Review SLA met"),
+            pct(kpis.review_sla_met_share),
+            _("of %(count)s staff decisions") % {"count": kpis.staff_decisions},
+        ),
+        Card(
+            "satisfaction_avg",
+            _("Satisfaction"),
+            "—" if sat is None else f"{sat:.2f} / 5",
+            _("%(count)s ratings") % {"count": kpis.satisfaction_count},
+            _("Target: %(target)s or more") % {"target": f"{TARGET_SATISFACTION:.1f}"},
+            _status(None if sat is None else sat >= TARGET_SATISFACTION),
+        ),
+    ]
+
+
+def _month(request: HttpRequest) -> tuple[Month, str]:
+    """The month asked for, or the current one with the error to show."""
+    text = request.GET.get("month") or ""
+    if not text:
+        return Month.of(clock.now()), ""
+    try:
+        return Month.parse(text), ""
+    except ApplicationError as error:
+        return Month.of(clock.now()), error.detail
+
+
+def _merchant_focus(code: str, month: Month) -> dict[str, Any] | None:
+    """One merchant's month and its last 7 days against the 8 weeks before:
+    what an anomaly alert links to."""
+    merchant = Merchant.objects.filter(code=code).first()
+    if merchant is None:
+        return None
+    windows = Windows.ending(clock.now())
+
+    def rates(start: Any, end: Any) -> dict[str, Any] | None:
+        rows = selectors.merchant_rates(start, end, limit=1, merchant_ids=[merchant.pk])
+        return rows[0] if rows else None
+
+    in_month = rates(month.start, month.end)
+    recent = rates(windows.recent_start, windows.recent_end)
+    baseline = rates(windows.baseline_start, windows.recent_start)
+    return {
+        "merchant": merchant,
+        "month": in_month,
+        "month_rate": ratio(in_month["refunded_orders"], in_month["orders"]) if in_month else None,
+        "recent": recent,
+        "recent_rate": ratio(recent["refunded_orders"], recent["orders"]) if recent else None,
+        "baseline": baseline,
+        "baseline_rate": (
+            ratio(baseline["refunded_orders"], baseline["orders"]) if baseline else None
+        ),
+        "since": windows.recent_start.date(),
+        "until": (windows.recent_end - timedelta(days=1)).date(),
+    }
+
+
+@manager_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    month, error = _month(request)
+    now = clock.now()
+    current = Month.of(now)
+    months = [month.plus(-i) for i in range(TREND_MONTHS - 1, -1, -1)]
+    trend = kpis_for_months(months, now=now)
+    kpis = trend[-1]
+    merchant_code = (request.GET.get("merchant") or "").strip()[:64]
+    reasons = [
+        {"reason": row.reason, "label": Reason(row.reason).label, "row": row}
+        for row in kpis.by_reason
+    ]
+    context = {
+        "month": month,
+        "month_value": str(month),
+        "current_month": str(current),
+        "previous_month": str(month.previous()),
+        "next_month": str(month.next()) if month < current else "",
+        "is_current": month == current,
+        "error": error,
+        "kpis": kpis,
+        "cards": kpi_cards(kpis),
+        "reasons": reasons,
+        "merchant_code": merchant_code,
+        "focus": _merchant_focus(merchant_code, month) if merchant_code else None,
+        "low_ratings": selectors.low_ratings(month.start, month.end, limit=LOW_RATINGS),
+        "charts": {
+            "refund_rate": charts.refund_rate_chart(months, trend),
+            "refund_amount": charts.refund_amount_chart(months, trend),
+            "resolution": charts.resolution_chart(months, trend),
+            "reasons": charts.reasons_chart(kpis) if kpis.by_reason else "",
+        },
+        "trend_first": str(months[0]),
+    }
+    return render(request, "analytics/dashboard.html", context, status=400 if error else 200)
+
+
+def _export_month(request: HttpRequest) -> Month:
+    text = request.GET.get("month") or ""
+    return Month.parse(text) if text else Month.of(clock.now())
+
+
+def _bad_month(error: ApplicationError) -> HttpResponse:
+    return HttpResponse(
+        error.detail, status=error.status_code, content_type="text/plain; charset=utf-8"
+    )
+
+
+@manager_required
+def export_csv(request: HttpRequest) -> HttpResponse:
+    try:
+        month = _export_month(request)
+    except ApplicationError as error:
+        return _bad_month(error)
+    kpis = kpis_for_month(month)
+    response = HttpResponse(exports.to_csv(kpis), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(kpis, "csv")}"'
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@manager_required
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    try:
+        month = _export_month(request)
+    except ApplicationError as error:
+        return _bad_month(error)
+    kpis = kpis_for_month(month)
+    response = HttpResponse(exports.to_xlsx(kpis), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(kpis, "xlsx")}"'
+    return response

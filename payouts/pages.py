@@ -1,0 +1,277 @@
+"""Finance's pages: payouts with their attempts, retry and reroute, and the
+sandbox ledger. Managers read them; only finance acts.
+
+Thin views over ``payouts_filtered``, ``payout_totals``, ``payout_retry``
+and ``payout_reroute``, the same the API calls.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import roles
+from orders.models import TenderMethod
+from refundportal.api import ApplicationError
+from refundportal.money import ZERO, format_cny
+
+from . import services
+from .models import Payout, PayoutAttempt, SandboxLedgerEntry
+from .selectors import payout_totals, payouts_filtered
+from .states import PayoutStatus
+
+PAYOUTS_PAGE_SIZE = 25
+LEDGER_PAGE_SIZE = 50
+FILTERS = ("status", "method", "from", "to", "refund")
+
+View = Callable[..., HttpResponse]
+
+
+def _role_required(*allowed: str) -> Callable[[View], View]:
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not roles.has_role(request.user, *allowed):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorate
+
+
+finance_reader_required = _role_required(roles.FINANCE, roles.MANAGER)
+finance_required = _role_required(roles.FINANCE)
+
+
+def _acts(request: HttpRequest) -> bool:
+    return roles.has_role(request.user, roles.FINANCE)
+
+
+# --- The list ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Total:
+    key: str
+    label: str
+    count: int
+    amount: Decimal
+
+
+def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The database's count and sum per (status, method), laid out per
+    status and per method: at most 16 rows, added up for the margins."""
+    by_status = {value: Total(value, str(label), 0, ZERO) for value, label in PayoutStatus.choices}
+    by_method = {value: Total(value, str(label), 0, ZERO) for value, label in TenderMethod.choices}
+    for row in rows:
+        for table, key in ((by_status, row["status"]), (by_method, row["method"])):
+            seen = table[key]
+            table[key] = Total(
+                key, seen.label, seen.count + row["count"], seen.amount + (row["amount"] or ZERO)
+            )
+    return {
+        "by_status": list(by_status.values()),
+        "by_method": list(by_method.values()),
+        "count": sum(t.count for t in by_status.values()),
+        "amount": sum((t.amount for t in by_status.values()), ZERO),
+    }
+
+
+def _filters(query: Mapping[str, str]) -> dict[str, str]:
+    return {key: query[key].strip() for key in FILTERS if query.get(key, "").strip()}
+
+
+@finance_reader_required
+def payout_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request.GET)
+    error: ApplicationError | None = None
+    try:
+        payouts = payouts_filtered(filters).select_related("refund__order")
+        totals = payout_totals(payouts)
+    except ApplicationError as refused:
+        error = refused
+        payouts = Payout.objects.none()
+        totals = []
+    page = Paginator(payouts.order_by("-created_at", "-id"), PAYOUTS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    export_url = reverse("payout-export")
+    if filters:
+        export_url += "?" + urlencode(filters)
+    return render(
+        request,
+        "finance/payouts.html",
+        {
+            "page": page,
+            "filters": filters,
+            "statuses": PayoutStatus.choices,
+            "methods": TenderMethod.choices,
+            "totals": _totals(totals),
+            "error": error,
+            "export_url": export_url,
+            "can_export": _acts(request),
+        },
+        status=error.status_code if error else 200,
+    )
+
+
+# --- One payout ----------------------------------------------------------------------
+
+
+class RerouteForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("Note (why the payout goes to the platform balance)"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": gettext_lazy("A reroute needs a note.")},
+    )
+
+
+def _payout(pk: int) -> Payout:
+    return get_object_or_404(
+        Payout.objects.select_related(
+            "refund__order__merchant", "refund__customer", "rerouted_from", "rerouted_to"
+        ).prefetch_related(
+            Prefetch("attempt_log", queryset=PayoutAttempt.objects.order_by("number"))
+        ),
+        pk=pk,
+    )
+
+
+def _rerouted_to(payout: Payout) -> Payout | None:
+    try:
+        return payout.rerouted_to
+    except Payout.rerouted_to.RelatedObjectDoesNotExist:
+        return None
+
+
+def _render_payout(
+    request: HttpRequest,
+    payout: Payout,
+    *,
+    reroute_form: RerouteForm | None = None,
+    error: ApplicationError | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    actionable = payout.status == PayoutStatus.FAILED and not payout.closed
+    return render(
+        request,
+        "finance/payout.html",
+        {
+            "payout": payout,
+            "refund": payout.refund,
+            "order": payout.refund.order,
+            "attempts": list(payout.attempt_log.all()),
+            "rerouted_to": _rerouted_to(payout),
+            "can_act": actionable and _acts(request),
+            "actionable": actionable,
+            "reroute_form": reroute_form or RerouteForm(),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@finance_reader_required
+def payout_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_payout(request, _payout(pk))
+
+
+@finance_required
+@require_http_methods(["GET", "POST"])
+def payout_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks for confirmation (the page works without JavaScript); POST retries."""
+    payout = _payout(pk)
+    if request.method == "POST":
+        try:
+            services.payout_retry(payout=payout, actor=request.user)
+        except ApplicationError as error:
+            return render(
+                request,
+                "finance/retry_confirm.html",
+                {"payout": payout, "error": error},
+                status=error.status_code,
+            )
+        messages.success(
+            request,
+            _("Payout #%(id)s is pending again: a new round of attempts has started.")
+            % {"id": payout.pk},
+        )
+        return redirect("finance-payout", pk=payout.pk)
+    return render(request, "finance/retry_confirm.html", {"payout": payout, "error": None})
+
+
+@finance_required
+@require_POST
+def payout_reroute(request: HttpRequest, pk: int) -> HttpResponse:
+    payout = _payout(pk)
+    form = RerouteForm(request.POST)
+    if not form.is_valid():
+        return _render_payout(request, payout, reroute_form=form, status=400)
+    try:
+        new = services.payout_reroute(
+            payout=payout,
+            actor=request.user,
+            method=TenderMethod.WALLET,
+            note=form.cleaned_data["note"],
+        )
+    except ApplicationError as error:
+        return _render_payout(
+            request, _payout(pk), reroute_form=form, error=error, status=error.status_code
+        )
+    messages.success(
+        request,
+        _("%(amount)s goes to the customer's platform balance as payout #%(id)s.")
+        % {"amount": format_cny(new.amount), "id": new.pk},
+    )
+    return redirect("finance-payout", pk=new.pk)
+
+
+# --- The sandbox ledger ------------------------------------------------------------------
+
+LEDGER_OUTCOMES = {
+    "succeeded": gettext_lazy("Paid"),
+    "declined": gettext_lazy("Declined"),
+    "timeout": gettext_lazy("Timed out"),
+}
+
+
+@finance_reader_required
+def ledger(request: HttpRequest) -> HttpResponse:
+    key = request.GET.get("idempotency_key", "").strip()
+    entries = SandboxLedgerEntry.objects.order_by("-at", "-id")
+    if key:
+        entries = entries.filter(idempotency_key=key)
+    page = Paginator(entries, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    on_page = list(page.object_list)
+    # Each key's payout, for a link: one query for the page.
+    payout_ids = dict(
+        Payout.objects.filter(
+            idempotency_key__in={entry.idempotency_key for entry in on_page}
+        ).values_list("idempotency_key", "pk")
+    )
+    rows = [
+        {
+            "entry": entry,
+            "outcome": str(LEDGER_OUTCOMES.get(entry.outcome, entry.outcome)),
+            "payout_id": payout_ids.get(entry.idempotency_key),
+        }
+        for entry in on_page
+    ]
+    return render(request, "finance/ledger.html", {"page": page, "rows": rows, "key": key})

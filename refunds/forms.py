@@ -1,0 +1,142 @@
+"""The customer pages' forms: they check what the browser sent and hand
+plain values to the services, which make every decision."""
+
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+
+from orders.selectors import RefundableLine
+
+from .models import Reason
+from .services import MAX_PHOTOS
+
+DESCRIPTION_MAX = 2000
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Photos from a plain ``<input type=file multiple>``: the no-JavaScript
+    path. The files are decoded and checked by the evidence module."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files = data if isinstance(data, list | tuple) else [data]
+        return [f for f in files if f]
+
+
+class EvidenceIdsField(forms.Field):
+    """Ids of photos already uploaded (``POST /api/v1/evidence/``), one
+    hidden input each."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> list[int]:
+        ids: list[int] = []
+        for raw in value or []:
+            try:
+                number = int(raw)
+            except (TypeError, ValueError):
+                raise forms.ValidationError(
+                    _("A photo could not be found; add it again.")
+                ) from None
+            if number < 1:
+                raise forms.ValidationError(_("A photo could not be found; add it again."))
+            if number not in ids:
+                ids.append(number)
+        if len(ids) > MAX_PHOTOS:
+            raise forms.ValidationError(_("At most %(n)s photos per request.") % {"n": MAX_PHOTOS})
+        return ids
+
+
+class PhotoFormMixin(forms.Form):
+    evidence = EvidenceIdsField()
+    photos = PhotosField(label=_("Photos"))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        count = len(cleaned.get("evidence") or []) + len(cleaned.get("photos") or [])
+        if count > MAX_PHOTOS:
+            self.add_error("photos", _("At most %(n)s photos per request.") % {"n": MAX_PHOTOS})
+        return cleaned
+
+
+class RefundForm(PhotoFormMixin):
+    """A request on one order: the reason, optionally some of its items
+    (none means the whole order), a description and photos."""
+
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=Reason.choices,
+        error_messages={"required": _("Choose a reason."), "invalid_choice": _("Choose a reason.")},
+    )
+    description = forms.CharField(
+        label=_("What happened?"), max_length=DESCRIPTION_MAX, required=False
+    )
+
+    def __init__(self, *args: Any, lines: list[RefundableLine], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = [line for line in lines if line.item is not None]
+        for line in self.lines:
+            self.fields[f"quantity_{line.key}"] = forms.IntegerField(
+                required=False,
+                min_value=1,
+                max_value=max(line.remaining_quantity, 1),
+                error_messages={
+                    "max_value": _("At most %(limit_value)s can still be refunded."),
+                    "min_value": _("Choose at least 1."),
+                    "invalid": _("Enter a whole number."),
+                },
+            )
+
+    def selected_keys(self) -> list[str]:
+        raw = self.data.getlist("item") if hasattr(self.data, "getlist") else []
+        return [str(key) for key in raw]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        known = {line.key: line for line in self.lines}
+        items: list[dict[str, Any]] = []
+        for key in dict.fromkeys(self.selected_keys()):
+            line = known.get(key)
+            if line is None or line.remaining_quantity < 1:
+                self.add_error(None, _("One of the chosen items cannot be refunded any more."))
+                continue
+            quantity = cleaned.get(f"quantity_{key}") or line.remaining_quantity
+            items.append({"item": int(key), "quantity": quantity})
+        cleaned["items"] = items
+        return cleaned
+
+
+class AppealForm(PhotoFormMixin):
+    reason = forms.CharField(
+        label=_("Why should we look again?"),
+        max_length=DESCRIPTION_MAX,
+        error_messages={"required": _("Tell us why you disagree with the decision.")},
+    )
+
+
+class FeedbackForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("Rating"),
+        choices=[(n, str(n)) for n in range(1, 6)],
+        coerce=int,
+        error_messages={
+            "required": _("Choose from 1 to 5 stars."),
+            "invalid_choice": _("Choose from 1 to 5 stars."),
+        },
+    )
+    comment = forms.CharField(label=_("Comment"), max_length=DESCRIPTION_MAX, required=False)

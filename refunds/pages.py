@@ -1,0 +1,476 @@
+"""The customer's pages: my orders, the request form, the request page.
+
+Thin views over the same services and selectors the API calls; every
+decision is theirs. Session login; customers only, and only their own
+orders and requests (another customer's answers 404).
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import roles
+from orders.models import Order, OrderItem
+from orders.selectors import (
+    OrderRefundable,
+    RefundableLine,
+    line_label,
+    order_queryset_for,
+    order_refundable,
+)
+from orders.states import OrderStatus
+from refundportal import clock
+from refundportal.api import ApplicationError
+from refundportal.money import ZERO, format_cny
+
+from . import services
+from .evidence import max_bytes, process_photo
+from .forms import AppealForm, FeedbackForm, PhotoFormMixin, RefundForm
+from .models import EVIDENCE_REASONS, Evidence, Reason, RefundPolicy, RefundRequest, TimelineEvent
+from .policy import decision_message
+from .selectors import (
+    can_appeal,
+    can_give_feedback,
+    claims_for_orders,
+    has_appeal,
+    has_feedback,
+    refund_queryset_for,
+)
+from .services import MAX_PHOTOS
+from .states import RefundStatus
+
+ORDERS_PER_PAGE = 20
+ACCEPTED_PHOTO_TYPES = "image/jpeg,image/png,image/webp"
+
+View = Callable[..., HttpResponse]
+
+
+def customer_required(view: View) -> View:
+    """Log in first; then only customers (staff work elsewhere: 403)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not roles.has_role(request.user, roles.CUSTOMER):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def _own_orders(request: HttpRequest) -> QuerySet[Order]:
+    """The customer's orders with what the pages show: the merchant, the
+    dishes and the requests (not the tenders and events the API adds)."""
+    return (
+        order_queryset_for(request.user)
+        .filter(customer_id=request.user.pk)
+        .prefetch_related(None)
+        .prefetch_related(
+            Prefetch("items", queryset=OrderItem.objects.order_by("position")),
+            Prefetch(
+                "refund_requests",
+                queryset=RefundRequest.objects.order_by("-created_at", "-id"),
+                to_attr="page_requests",
+            ),
+        )
+    )
+
+
+def _own_refunds(request: HttpRequest) -> QuerySet[RefundRequest]:
+    return (
+        refund_queryset_for(request.user)
+        .filter(customer_id=request.user.pk)
+        .select_related("order__merchant")
+    )
+
+
+def _filing_closes_at(order: Order, policy: RefundPolicy) -> datetime:
+    """When the filing window closes (policy rule 2): hours after delivery,
+    or after the promised time when the order was never delivered."""
+    delivered = order.status == OrderStatus.DELIVERED and order.delivered_at is not None
+    anchor = order.delivered_at if delivered and order.delivered_at else order.promised_at
+    return anchor + timedelta(hours=policy.filing_window_hours)
+
+
+# --- My orders ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    order: Order
+    refundable_total: Decimal
+    requests: list[RefundRequest]
+    can_request: bool
+    blocked: str
+
+
+def _order_row(
+    order: Order, refundable: OrderRefundable, policy: RefundPolicy, now: datetime
+) -> OrderRow:
+    requests: list[RefundRequest] = list(order.page_requests)  # type: ignore[attr-defined]
+    total = refundable.total
+    closes_at = _filing_closes_at(order, policy)
+    open_request = any(r.status == RefundStatus.PENDING_REVIEW for r in requests)
+    blocked = ""
+    if open_request:
+        blocked = _("A request for this order is under review.")
+    elif total <= ZERO:
+        blocked = _("Nothing is left to refund on this order.")
+    elif now > closes_at:
+        blocked = _("The refund window for this order has closed.")
+    return OrderRow(order, total, requests, not blocked, blocked)
+
+
+@customer_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    policy = RefundPolicy.current()
+    page = Paginator(_own_orders(request), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    on_page = list(page.object_list)
+    claims = claims_for_orders([order.pk for order in on_page])
+    now = clock.now()
+    rows = [
+        _order_row(order, order_refundable(order, claims.get(order.pk, {})), policy, now)
+        for order in on_page
+    ]
+    return render(request, "refunds/order_list.html", {"page": page, "rows": rows})
+
+
+# --- The request form -------------------------------------------------------------
+
+
+def _photo_tiles(request: HttpRequest, ids: Sequence[int]) -> list[Evidence]:
+    """The customer's photos not yet attached to a request, to keep them on
+    a form that comes back with an error."""
+    if not ids:
+        return []
+    return list(
+        Evidence.objects.filter(pk__in=list(ids), owner_id=request.user.pk, request__isnull=True)
+    )
+
+
+def _store_photos(request: HttpRequest, files: Sequence[UploadedFile], kept: list[int]) -> None:
+    """Store photos sent through the plain file input (no JavaScript), adding
+    each id to ``kept`` as soon as it is stored."""
+    for upload in files:
+        photo = process_photo(upload, upload.size or 0)
+        kept.append(services.evidence_store(owner=request.user, photo=photo).pk)
+
+
+def _photo_context(request: HttpRequest, kept: Sequence[int]) -> dict[str, Any]:
+    return {
+        "kept_photos": _photo_tiles(request, kept),
+        "max_photos": MAX_PHOTOS,
+        "max_photo_bytes": max_bytes(),
+        "max_photo_mb": max_bytes() // 1_048_576,
+        "accepted_photo_types": ACCEPTED_PHOTO_TYPES,
+        "evidence_upload_url": reverse("evidence-upload"),
+    }
+
+
+@dataclass(frozen=True)
+class LineChoice:
+    line: RefundableLine
+    selected: bool
+    quantity: Any
+    errors: list[str]
+
+    @property
+    def available(self) -> bool:
+        return self.line.remaining_quantity > 0 and self.line.remaining_amount > ZERO
+
+
+def _line_choices(form: RefundForm) -> list[LineChoice]:
+    chosen = set(form.selected_keys()) if form.is_bound else set()
+    choices = []
+    for line in form.lines:
+        field = form[f"quantity_{line.key}"]
+        value = field.value() if form.is_bound else None
+        choices.append(
+            LineChoice(
+                line=line,
+                selected=line.key in chosen,
+                quantity=value or line.remaining_quantity,
+                errors=[str(error) for error in field.errors],
+            )
+        )
+    return choices
+
+
+def _render_form(
+    request: HttpRequest,
+    order: Order,
+    refundable: OrderRefundable,
+    form: RefundForm,
+    *,
+    kept: Sequence[int] = (),
+    error: ApplicationError | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    policy = RefundPolicy.current()
+    closes_at = _filing_closes_at(order, policy)
+    checked = form["reason"].value() if form.is_bound else ""
+    fees = [line for line in refundable.lines if line.item is None and line.remaining_amount > 0]
+    context = {
+        "order": order,
+        "form": form,
+        "error": error,
+        "policy": policy,
+        "reasons": [
+            {
+                "value": value,
+                "label": label,
+                "needs_photo": value in EVIDENCE_REASONS,
+                "checked": value == checked,
+            }
+            for value, label in Reason.choices
+        ],
+        "line_choices": _line_choices(form),
+        "fees": " · ".join(
+            f"{line_label(line.key, line.name)} {format_cny(line.remaining_amount)}"
+            for line in fees
+        ),
+        "refundable_total": refundable.total,
+        "closes_at": closes_at,
+        "window_open": clock.now() <= closes_at,
+        "open_request": next(
+            (r for r in order.page_requests if r.status == RefundStatus.PENDING_REVIEW),  # type: ignore[attr-defined]
+            None,
+        ),
+        "preview_url": reverse("refund-preview"),
+        **_photo_context(request, kept),
+    }
+    return render(request, "refunds/refund_form.html", context, status=status)
+
+
+@customer_required
+@require_http_methods(["GET", "POST"])
+def refund_new(request: HttpRequest, number: str) -> HttpResponse:
+    order = get_object_or_404(_own_orders(request), number=number)
+    refundable = order_refundable(order, claims_for_orders([order.pk]).get(order.pk, {}))
+    if request.method != "POST":
+        return _render_form(request, order, refundable, RefundForm(lines=refundable.lines))
+
+    form = RefundForm(request.POST, request.FILES, lines=refundable.lines)
+    if not form.is_valid():
+        kept = form.cleaned_data.get("evidence") or []
+        return _render_form(request, order, refundable, form, kept=kept, status=400)
+    kept = list(form.cleaned_data["evidence"])
+    try:
+        _store_photos(request, form.cleaned_data["photos"], kept)
+        refund = services.refund_file(
+            customer=request.user,
+            order_number=order.number,
+            reason=form.cleaned_data["reason"],
+            description=form.cleaned_data["description"],
+            items=form.cleaned_data["items"],
+            evidence_ids=kept,
+        )
+    except ApplicationError as error:
+        return _render_form(
+            request, order, refundable, form, kept=kept, error=error, status=error.status_code
+        )
+    messages.success(request, _("Your request was sent."))
+    return redirect("refund-page", pk=refund.pk)
+
+
+# --- The request page ---------------------------------------------------------------
+
+ACTOR_LABELS = {
+    "system": gettext_lazy("System"),
+    roles.CUSTOMER: gettext_lazy("You"),
+    roles.AGENT: gettext_lazy("Customer service"),
+    roles.SENIOR_AGENT: gettext_lazy("Customer service"),
+    roles.MANAGER: gettext_lazy("Customer service"),
+    roles.FINANCE: gettext_lazy("Finance"),
+}
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    at: datetime
+    status: str
+    status_label: str
+    actor: str
+    note: str
+
+
+def _actor(event: TimelineEvent) -> str:
+    if event.rule and event.actor_role == "system":
+        return _("Automatic review")
+    return str(ACTOR_LABELS.get(event.actor_role, ""))
+
+
+def _event_note(event: TimelineEvent) -> str:
+    """Automatic steps are told in the reader's language from the rule and
+    the numbers it saw, as the API does; people's notes as written."""
+    return decision_message(event.rule, event.to_status, event.facts) if event.rule else event.note
+
+
+def _timeline(refund: RefundRequest) -> list[TimelineStep]:
+    steps = [
+        TimelineStep(
+            at=event.at,
+            status=event.to_status,
+            status_label=str(RefundStatus(event.to_status).label)
+            if event.to_status in RefundStatus.values
+            else event.to_status,
+            actor=_actor(event),
+            note=_event_note(event),
+        )
+        for event in refund.timeline.all()
+        if not getattr(event, "internal", False)
+    ]
+    return list(reversed(steps))
+
+
+def _decision_sentence(refund: RefundRequest) -> str:
+    if not refund.decision_source:
+        return ""
+    if refund.decision_source != "auto":
+        return refund.decision_note
+    # The outcome the rule reached when it decided: the first step.
+    first = next(iter(refund.timeline.all()), None)
+    outcome = first.to_status if first is not None else refund.status
+    return decision_message(refund.decision_rule, outcome, refund.decision_facts)
+
+
+def _render_refund(
+    request: HttpRequest,
+    refund: RefundRequest,
+    *,
+    appeal_form: AppealForm | None = None,
+    feedback_form: FeedbackForm | None = None,
+    appeal_kept: Sequence[int] = (),
+    error: ApplicationError | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    policy = RefundPolicy.current()
+    photos = list(refund.evidence.all())
+    appealable = can_appeal(refund, policy)
+    context = {
+        "refund": refund,
+        "order": refund.order,
+        "breakdown": [
+            {
+                "line": row.line,
+                "name": line_label(row.line, row.name),
+                "quantity": row.quantity,
+                "gross": row.gross,
+                "discount_share": row.discount_share,
+                "amount": row.amount,
+            }
+            for row in refund.items.all()
+        ],
+        "decision": _decision_sentence(refund),
+        "timeline": _timeline(refund),
+        "payouts": sorted((p for p in refund.payouts.all() if not p.closed), key=lambda p: p.pk),
+        "photos": [p for p in photos if not p.for_appeal],
+        "appeal_photos": [p for p in photos if p.for_appeal],
+        "appeal": refund.appeal if has_appeal(refund) else None,
+        "feedback": refund.feedback if has_feedback(refund) else None,
+        "can_cancel": refund.status == RefundStatus.PENDING_REVIEW,
+        "can_appeal": appealable,
+        "appeal_until": refund.decided_at + timedelta(days=policy.appeal_days)
+        if appealable and refund.decided_at
+        else None,
+        "can_give_feedback": can_give_feedback(refund),
+        "appeal_form": appeal_form or AppealForm(),
+        "feedback_form": feedback_form or FeedbackForm(),
+        "stars": range(1, 6),
+        "error": error,
+        **_photo_context(request, appeal_kept),
+    }
+    return render(request, "refunds/refund_detail.html", context, status=status)
+
+
+@customer_required
+def refund_page(request: HttpRequest, pk: int) -> HttpResponse:
+    refund = get_object_or_404(_own_refunds(request), pk=pk)
+    return _render_refund(request, refund)
+
+
+@customer_required
+@require_POST
+def refund_cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
+    refund = get_object_or_404(_own_refunds(request), pk=pk)
+    try:
+        services.refund_cancel(request=refund, customer=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, _("Your request was cancelled."))
+    return redirect("refund-page", pk=pk)
+
+
+def _kept_ids(form: PhotoFormMixin) -> list[int]:
+    return list(form.cleaned_data.get("evidence") or [])
+
+
+@customer_required
+@require_POST
+def refund_appeal_page(request: HttpRequest, pk: int) -> HttpResponse:
+    refund = get_object_or_404(_own_refunds(request), pk=pk)
+    form = AppealForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_refund(
+            request, refund, appeal_form=form, appeal_kept=_kept_ids(form), status=400
+        )
+    kept = list(form.cleaned_data["evidence"])
+    try:
+        _store_photos(request, form.cleaned_data["photos"], kept)
+        services.refund_appeal(
+            request=refund,
+            customer=request.user,
+            reason=form.cleaned_data["reason"],
+            evidence_ids=kept,
+        )
+    except ApplicationError as error:
+        refund = get_object_or_404(_own_refunds(request), pk=pk)
+        return _render_refund(
+            request,
+            refund,
+            appeal_form=form,
+            appeal_kept=kept,
+            error=error,
+            status=error.status_code,
+        )
+    messages.success(request, _("Your appeal was sent. A senior agent will look at it."))
+    return redirect("refund-page", pk=pk)
+
+
+@customer_required
+@require_POST
+def refund_feedback_page(request: HttpRequest, pk: int) -> HttpResponse:
+    refund = get_object_or_404(_own_refunds(request), pk=pk)
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        return _render_refund(request, refund, feedback_form=form, status=400)
+    try:
+        services.refund_feedback(
+            request=refund,
+            customer=request.user,
+            rating=form.cleaned_data["rating"],
+            comment=form.cleaned_data["comment"],
+        )
+    except ApplicationError as error:
+        refund = get_object_or_404(_own_refunds(request), pk=pk)
+        return _render_refund(
+            request, refund, feedback_form=form, error=error, status=error.status_code
+        )
+    messages.success(request, _("Thank you for your feedback."))
+    return redirect("refund-page", pk=pk)

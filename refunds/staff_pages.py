@@ -1,0 +1,573 @@
+"""The review pages of agents and senior agents: the queue and a request.
+
+Thin views over the selectors and services the API calls: the queue is
+``review_queue``, claiming and deciding are ``refund_claim`` and
+``refund_decide``, and who may open a request is ``refund_check_reviewer``.
+What is left here is presentation: SLA colours, risk flags in words, the
+decide form.
+"""
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods
+
+from accounts import roles
+from orders.models import Order
+from orders.selectors import line_label, order_queryset_for
+from orders.states import OrderStatus
+from refundportal import clock
+from refundportal.api import ApplicationError
+from refundportal.money import format_cny
+
+from . import risk, services
+from .models import Evidence, Reason, RefundRequest, RiskLevel, TimelineEvent
+from .policy import decision_message
+from .selectors import has_appeal, refund_queryset_for, review_queue
+from .states import RefundStatus
+
+QUEUE_PAGE_SIZE = 25
+HISTORY_SIZE = 10
+# The share of the review time after which a request shows amber: the point
+# where the SLA sweep escalates it (SPEC 6).
+SLA_WARN_FRACTION = 0.8
+
+View = Callable[..., HttpResponse]
+
+
+def reviewer_required(view: View) -> View:
+    """Log in first; then agents and senior agents only (others: 403)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not roles.has_role(request.user, *roles.REVIEW_ROLES):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+# --- SLA -------------------------------------------------------------------------
+
+SLA_LABELS = {
+    "ok": gettext_lazy("On time"),
+    "warn": gettext_lazy("Due soon"),
+    "breached": gettext_lazy("Overdue"),
+}
+
+
+def iso(at: datetime) -> str:
+    """An ISO 8601 time with its offset, in China Standard Time, for scripts."""
+    return timezone.localtime(at).isoformat(timespec="seconds")
+
+
+def clock_text(seconds: float) -> str:
+    """``3:07:45``: hours, minutes and seconds, as the browser counts them."""
+    whole = int(abs(seconds))
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+@dataclass(frozen=True)
+class Sla:
+    """Where a pending request stands on its review timer."""
+
+    starts_at: datetime
+    due_at: datetime
+    now: datetime
+
+    @property
+    def remaining_seconds(self) -> float:
+        return (self.due_at - self.now).total_seconds()
+
+    @property
+    def state(self) -> str:
+        if self.now >= self.due_at:
+            return "breached"
+        window = (self.due_at - self.starts_at).total_seconds()
+        used = (self.now - self.starts_at).total_seconds()
+        if window <= 0 or used >= window * SLA_WARN_FRACTION:
+            return "warn"
+        return "ok"
+
+    @property
+    def label(self) -> str:
+        return str(SLA_LABELS[self.state])
+
+    @property
+    def starts_iso(self) -> str:
+        return iso(self.starts_at)
+
+    @property
+    def due_iso(self) -> str:
+        return iso(self.due_at)
+
+    @property
+    def countdown(self) -> str:
+        text = clock_text(self.remaining_seconds)
+        if self.state == "breached":
+            return _("by %(time)s") % {"time": text}
+        return _("%(time)s left") % {"time": text}
+
+
+def sla_of(refund: RefundRequest, now: datetime) -> Sla:
+    """The review window runs from the request's creation, or from its
+    appeal, which gives the request a fresh window."""
+    appeal = refund.appeal if has_appeal(refund) else None
+    starts_at = appeal.created_at if appeal is not None else refund.created_at
+    return Sla(starts_at=starts_at, due_at=refund.review_due_at, now=now)
+
+
+# --- Claims ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimState:
+    holder: Any
+    expires_at: datetime | None
+    live: bool
+    mine: bool
+
+    @property
+    def held_by_other(self) -> bool:
+        return self.live and not self.mine
+
+
+def claim_of(refund: RefundRequest, user: Any, now: datetime) -> ClaimState:
+    holder = refund.assignee if refund.assignee_id else None
+    expires = refund.claim_expires_at
+    live = bool(holder is not None and expires is not None and expires > now)
+    return ClaimState(holder, expires, live, holder is not None and holder.pk == user.pk)
+
+
+# --- The queue -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    refund: RefundRequest
+    sla: Sla
+    claim: ClaimState
+    is_appeal: bool
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "on", "yes")
+
+
+def queue_params(query: Mapping[str, str], *, senior: bool) -> dict[str, str]:
+    """The page's filters (``reason``, ``escalated``, ``mine``,
+    ``unassigned``) as ``review_queue`` takes them."""
+    params: dict[str, str] = {}
+    if query.get("reason") in Reason.values:
+        params["reason"] = query["reason"]
+    if senior and query.get("escalated") in ("1", "0"):
+        params["escalated"] = query["escalated"]
+    if _truthy(query.get("mine")):
+        params["assignee"] = "me"
+    elif _truthy(query.get("unassigned")):
+        params["assignee"] = "none"
+    return params
+
+
+def _queue_rows(refunds: Iterable[RefundRequest], user: Any, now: datetime) -> list[QueueRow]:
+    return [
+        QueueRow(
+            refund=refund,
+            sla=sla_of(refund, now),
+            claim=claim_of(refund, user, now),
+            is_appeal=has_appeal(refund),
+        )
+        for refund in refunds
+    ]
+
+
+@reviewer_required
+def queue(request: HttpRequest) -> HttpResponse:
+    senior = roles.has_role(request.user, roles.SENIOR_AGENT)
+    params = queue_params(request.GET, senior=senior)
+    # The queue shows none of the request's own lists: drop the selector's
+    # prefetches and join what a row shows.
+    pending = (
+        review_queue(request.user, params)
+        .prefetch_related(None)
+        .select_related("order__merchant", "appeal")
+    )
+    page = Paginator(pending, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    now = clock.now()
+    filtered = bool(params) or any(
+        request.GET.get(k) for k in ("reason", "escalated", "mine", "unassigned")
+    )
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "page": page,
+            "rows": _queue_rows(page.object_list, request.user, now),
+            "now": now,
+            "senior": senior,
+            "reasons": Reason.choices,
+            "selected": {
+                "reason": params.get("reason", ""),
+                "escalated": params.get("escalated", ""),
+                "mine": params.get("assignee") == "me",
+                "unassigned": params.get("assignee") == "none",
+            },
+            "filtered": filtered,
+            "warn_fraction": SLA_WARN_FRACTION,
+            "now_iso": iso(now),
+        },
+    )
+
+
+# --- One request -------------------------------------------------------------------
+
+NOTE_TEMPLATES = [
+    ("photos_checked", gettext_lazy("Photos checked: the refund is approved.")),
+    ("partial_items", gettext_lazy("Only some dishes had a problem: refunded in proportion.")),
+    ("window_closed", gettext_lazy("Outside the refund time limit.")),
+    ("rider_delivered", gettext_lazy("The rider confirmed the delivery: no refund.")),
+    ("merchant_cancelled", gettext_lazy("The merchant agreed to cancel the order.")),
+    ("photos_unclear", gettext_lazy("The photos do not show the problem described.")),
+]
+NOTE_TEXTS = dict(NOTE_TEMPLATES)
+
+APPROVE_FULL = "approve_full"
+APPROVE_PARTIAL = "approve_partial"
+REJECT = "reject"
+CLAIM = "claim"
+
+
+class DecideForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[
+            (APPROVE_FULL, gettext_lazy("Approve in full")),
+            (APPROVE_PARTIAL, gettext_lazy("Approve part")),
+            (REJECT, gettext_lazy("Reject")),
+        ]
+    )
+    amount = forms.DecimalField(
+        label=gettext_lazy("Amount to approve (partial approval)"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=10,
+        decimal_places=2,
+    )
+    note_template = forms.ChoiceField(
+        label=gettext_lazy("Common notes"),
+        required=False,
+        choices=[("", gettext_lazy("Choose a common note…")), *NOTE_TEMPLATES],
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note for the customer"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") != APPROVE_PARTIAL:
+            # The amount box only counts for a partial approval.
+            self.errors.pop("amount", None)
+            data["amount"] = None
+        elif data.get("amount") is None and "amount" not in self.errors:
+            self.add_error("amount", _("Enter the amount to approve."))
+        return data
+
+    def note_text(self) -> str:
+        """The note as typed; without one, the chosen common note (so the
+        list works without JavaScript too)."""
+        typed = (self.cleaned_data.get("note") or "").strip()
+        chosen = self.cleaned_data.get("note_template") or ""
+        return typed or (str(NOTE_TEXTS[chosen]) if chosen in NOTE_TEXTS else "")
+
+
+FLAG_LABELS = {
+    risk.FREQUENT_REFUNDER: gettext_lazy("Frequent refunder"),
+    risk.NEW_ACCOUNT: gettext_lazy("New account"),
+    risk.DUPLICATE_EVIDENCE: gettext_lazy("Reused photo"),
+    risk.HIGH_AMOUNT: gettext_lazy("High amount"),
+}
+
+
+@dataclass(frozen=True)
+class RiskLine:
+    flag: str
+    label: str
+    reason: str
+
+
+def _money(value: Any) -> str:
+    try:
+        return format_cny(Decimal(str(value)))
+    except ArithmeticError:
+        return str(value)
+
+
+def _flag_reason(flag: str, facts: Mapping[str, Any], photo_requests: Mapping[int, int]) -> str:
+    """A risk flag's reason in words, from the numbers auto-review saw."""
+    if flag == risk.FREQUENT_REFUNDER:
+        count = int(facts.get("requests", 0))
+        return ngettext(
+            "%(count)s other request in %(days)s days",
+            "%(count)s other requests in %(days)s days",
+            count,
+        ) % {"count": count, "days": facts.get("days", "")}
+    if flag == risk.NEW_ACCOUNT:
+        days = int(facts.get("days_old", 0))
+        if days == 0:
+            return _("Account created less than a day ago")
+        return ngettext("Account %(days)s day old", "Account %(days)s days old", days) % {
+            "days": days
+        }
+    if flag == risk.DUPLICATE_EVIDENCE:
+        others = sorted(
+            {photo_requests[pk] for pk in facts.get("matches", []) if pk in photo_requests}
+        )
+        if not others:
+            return _("A photo matches a photo sent with another request")
+        return ngettext(
+            "A photo matches request %(requests)s's",
+            "A photo matches photos of requests %(requests)s",
+            len(others),
+        ) % {"requests": ", ".join(f"#{pk}" for pk in others)}
+    if flag == risk.HIGH_AMOUNT:
+        return _("%(amount)s requested, above %(limit)s") % {
+            "amount": _money(facts.get("amount", "")),
+            "limit": _money(facts.get("above", "")),
+        }
+    return ""
+
+
+def risk_lines(refund: RefundRequest) -> list[RiskLine]:
+    reasons: Mapping[str, Any] = refund.risk_reasons or {}
+    matches = (reasons.get(risk.DUPLICATE_EVIDENCE) or {}).get("matches", [])
+    photo_requests: dict[int, int] = {}
+    if matches:
+        photo_requests = {
+            pk: request_id
+            for pk, request_id in Evidence.objects.filter(
+                pk__in=matches, request__isnull=False
+            ).values_list("pk", "request_id")
+        }
+    return [
+        RiskLine(
+            flag=flag,
+            label=str(FLAG_LABELS.get(flag, flag)),
+            reason=_flag_reason(flag, reasons.get(flag) or {}, photo_requests),
+        )
+        for flag in refund.risk_flags or []
+    ]
+
+
+@dataclass(frozen=True)
+class Step:
+    at: datetime
+    from_label: str
+    to_label: str
+    to_status: str
+    actor: str
+    note: str
+
+
+def _status_label(status: str) -> str:
+    return str(RefundStatus(status).label) if status in RefundStatus.values else status
+
+
+def _steps(refund: RefundRequest) -> list[Step]:
+    steps = []
+    for event in refund.timeline.all():
+        role = str(roles.ROLE_LABELS.get(event.actor_role, _("System")))
+        actor = f"{event.actor.get_username()} · {role}" if event.actor is not None else role
+        if event.rule:
+            actor = f"{actor} · {event.rule}"  # which policy rule decided
+        steps.append(
+            Step(
+                at=event.at,
+                from_label=_status_label(event.from_status) if event.from_status else "",
+                to_label=_status_label(event.to_status),
+                to_status=event.to_status,
+                actor=actor,
+                note=decision_message(event.rule, event.to_status, event.facts)
+                if event.rule
+                else event.note,
+            )
+        )
+    return steps
+
+
+def _delivery_steps(order: Order) -> list[dict[str, Any]]:
+    """The order's delivery events, with the promised time in its place
+    among them (what a late or missing delivery is judged against)."""
+    steps: list[dict[str, Any]] = [
+        {"at": e.at, "label": OrderStatus(e.status).label, "promised": False}
+        for e in order.events.all()
+    ]
+    steps.append({"at": order.promised_at, "label": _("Promised by"), "promised": True})
+    return sorted(steps, key=lambda step: (step["at"], step["promised"]))
+
+
+def _review_refunds(user: Any) -> QuerySet[RefundRequest]:
+    return (
+        refund_queryset_for(user)
+        .prefetch_related(None)
+        .select_related(
+            "order__merchant", "customer", "assignee", "decided_by", "appeal__rejected_by"
+        )
+        .prefetch_related(
+            "items",
+            "payouts",
+            Prefetch("evidence", queryset=Evidence.objects.order_by("created_at", "id")),
+            Prefetch(
+                "timeline",
+                queryset=TimelineEvent.objects.select_related("actor").order_by("at", "id"),
+            ),
+        )
+    )
+
+
+def _history(refund: RefundRequest) -> list[RefundRequest]:
+    """The customer's other recent requests, newest first: one query."""
+    return list(
+        RefundRequest.objects.filter(customer_id=refund.customer_id)
+        .exclude(pk=refund.pk)
+        .select_related("order")
+        .order_by("-created_at", "-id")[:HISTORY_SIZE]
+    )
+
+
+def _forbidden(request: HttpRequest, error: Exception) -> HttpResponse:
+    detail = getattr(error, "detail", "") or _("Your account cannot open this request.")
+    return render(request, "review/forbidden.html", {"detail": detail}, status=403)
+
+
+def _render_request(
+    request: HttpRequest,
+    refund: RefundRequest,
+    *,
+    form: DecideForm | None = None,
+    error: ApplicationError | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    now = clock.now()
+    order: Order = order_queryset_for(request.user).get(pk=refund.order_id)
+    pending = refund.status == RefundStatus.PENDING_REVIEW
+    claim = claim_of(refund, request.user, now)
+    photos = list(refund.evidence.all())
+    field_errors: dict[str, list[str]] = {}
+    if form is not None and form.is_bound:
+        field_errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+    if error is not None and error.fields:
+        for name, errs in error.fields.items():
+            field_errors.setdefault(name, []).extend(str(e) for e in errs)
+    context = {
+        "refund": refund,
+        "order": order,
+        "pending": pending,
+        "sla": sla_of(refund, now) if pending else None,
+        "claim": claim,
+        "claim_minutes": services.claim_minutes(),
+        "items": list(order.items.all()),
+        "discounts": list(order.discounts.all()),
+        "tenders": list(order.tenders.all()),
+        "events": _delivery_steps(order),
+        "steps": _steps(refund),
+        "breakdown": [
+            {
+                "name": line_label(row.line, row.name),
+                "quantity": row.quantity,
+                "gross": row.gross,
+                "discount_share": row.discount_share,
+                "amount": row.amount,
+                "approved_amount": row.approved_amount,
+            }
+            for row in refund.items.all()
+        ],
+        "photos": [p for p in photos if not p.for_appeal],
+        "appeal_photos": [p for p in photos if p.for_appeal],
+        "appeal": refund.appeal if has_appeal(refund) else None,
+        "risk_lines": risk_lines(refund),
+        "risk_is_low": refund.risk_level == RiskLevel.LOW,
+        "history": _history(refund),
+        "payouts": sorted(refund.payouts.all(), key=lambda p: p.pk),
+        "form": form or DecideForm(initial={"amount": refund.requested_amount}),
+        "field_errors": field_errors,
+        "error": error,
+        "note_templates": NOTE_TEMPLATES,
+        "warn_fraction": SLA_WARN_FRACTION,
+        "now": now,
+        "now_iso": iso(now),
+    }
+    return render(request, "review/request.html", context, status=status)
+
+
+def _local_time(at: datetime | None) -> str:
+    return formats.date_format(timezone.localtime(at), "H:i") if at else ""
+
+
+@reviewer_required
+@require_http_methods(["GET", "POST"])
+def request_page(request: HttpRequest, pk: int) -> HttpResponse:
+    refund = get_object_or_404(_review_refunds(request.user), pk=pk)
+    try:
+        services.refund_check_reviewer(refund=refund, agent=request.user)
+    except (ApplicationError, PermissionDenied) as error:
+        return _forbidden(request, error)
+    if request.method == "POST":
+        return _act(request, refund)
+    return _render_request(request, refund)
+
+
+def _act(request: HttpRequest, refund: RefundRequest) -> HttpResponse:
+    """The page's forms: claim, or decide (approve in full or in part, reject)."""
+    if request.POST.get("action") == CLAIM:
+        try:
+            claimed = services.refund_claim(refund=refund, agent=request.user)
+        except ApplicationError as error:
+            return _render_request(request, refund, error=error, status=error.status_code)
+        messages.success(
+            request,
+            _("You hold request #%(id)s until %(time)s.")
+            % {"id": claimed.pk, "time": _local_time(claimed.claim_expires_at)},
+        )
+        return redirect("staff-review-request", pk=refund.pk)
+
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        return _render_request(request, refund, form=form, status=400)
+    action = form.cleaned_data["action"]
+    try:
+        decided = services.refund_decide(
+            refund=refund,
+            agent=request.user,
+            decision="reject" if action == REJECT else "approve",
+            note=form.note_text(),
+            amount=form.cleaned_data["amount"] if action == APPROVE_PARTIAL else None,
+        )
+    except ApplicationError as error:
+        refund = get_object_or_404(_review_refunds(request.user), pk=refund.pk)
+        return _render_request(request, refund, form=form, error=error, status=error.status_code)
+    if decided.status == RefundStatus.REJECTED:
+        messages.success(request, _("Request #%(id)s was rejected.") % {"id": decided.pk})
+    else:
+        messages.success(
+            request,
+            _("Request #%(id)s was approved: %(amount)s.")
+            % {"id": decided.pk, "amount": format_cny(decided.approved_amount or Decimal("0"))},
+        )
+    return redirect("staff-review-queue")

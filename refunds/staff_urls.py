@@ -1,0 +1,10 @@
+"""The review pages of agents and senior agents, under /review/."""
+
+from django.urls import path
+
+from . import staff_pages
+
+urlpatterns = [
+    path("review/", staff_pages.queue, name="staff-review-queue"),
+    path("review/<int:pk>/", staff_pages.request_page, name="staff-review-request"),
+]
