@@ -54,6 +54,19 @@ def _component_markers(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _tasks_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tasks run in-process, as on the embedded default, even where a broker
+    is configured: only tests marked ``worker`` hand them to a real worker."""
+    from refundportal.celery_app import app
+
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = not request.node.get_closest_marker("worker")
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     from django.core.cache import cache
 
