@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+# Show the tick loop's lines as they happen, not when a buffer fills.
+export PYTHONUNBUFFERED=1
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 
