@@ -12,6 +12,10 @@ from django.utils.translation import gettext as _
 from refundportal.api import ApplicationError
 
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+# What the schema advertises: years 1000-2999. The parser takes any YYYY-MM
+# and answers 400 only where a month's bounds do not exist in UTC (year 0,
+# 0001-01, 9999-12); a client generated from the schema never sends those.
+SCHEMA_MONTH_PATTERN = r"^[12][0-9]{3}-(0[1-9]|1[0-2])$"
 _MONTH_RE = re.compile(MONTH_PATTERN)
 
 

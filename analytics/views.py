@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsManager
 from refundportal import clock
 
-from .months import MONTH_PATTERN, Month
+from .months import SCHEMA_MONTH_PATTERN, Month
 from .serializers import MonthlyKpiSerializer
 from .services import kpis_for_month
 
@@ -36,7 +36,7 @@ class MonthlyKpiView(APIView):
                 "month",
                 str,
                 required=False,
-                pattern=MONTH_PATTERN,
+                pattern=SCHEMA_MONTH_PATTERN,
                 description="YYYY-MM, Asia/Shanghai; the current month when omitted.",
             )
         ],

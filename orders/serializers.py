@@ -12,6 +12,9 @@ from .selectors import order_refundable
 from .states import OrderStatus
 
 MAX_AMOUNT = Decimal("999999.99")
+# What the ordering system's numbers look like; a refund request names its
+# order by the same rule.
+ORDER_NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 
 
 def money(**kwargs: Any) -> serializers.DecimalField:
@@ -44,7 +47,7 @@ class TenderInSerializer(StrictSerializer):
 
 class OrderCreateSerializer(StrictSerializer):
     number = serializers.RegexField(
-        r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$",
+        ORDER_NUMBER_PATTERN,
         error_messages={"invalid": _("Letters, digits and - _ . : only, at most 64.")},
     )
     customer = serializers.CharField(max_length=150, help_text="The customer's user name.")
@@ -53,13 +56,17 @@ class OrderCreateSerializer(StrictSerializer):
     promised_at = serializers.DateTimeField()
     status = serializers.ChoiceField(choices=OrderStatus.choices, default=OrderStatus.PLACED)
     delivered_at = serializers.DateTimeField(required=False, allow_null=True)
-    items = BoundedListField(child=ItemInSerializer(), allow_empty=False, max_length=200)
+    items = BoundedListField(
+        child=ItemInSerializer(), allow_empty=False, min_length=1, max_length=200
+    )
     delivery_fee = money(default=Decimal("0.00"))
     packaging_fee = money(default=Decimal("0.00"))
     discounts = BoundedListField(
         child=DiscountInSerializer(), required=False, default=list, max_length=20
     )
-    tenders = BoundedListField(child=TenderInSerializer(), allow_empty=False, max_length=10)
+    tenders = BoundedListField(
+        child=TenderInSerializer(), allow_empty=False, min_length=1, max_length=10
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["promised_at"] < attrs["placed_at"]:

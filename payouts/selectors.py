@@ -1,6 +1,6 @@
 """Reads on payouts: filtered lists and totals for finance."""
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import TenderMethod
-from refundportal.api import ApplicationError
+from refundportal.api import MAX_ID, ApplicationError
 
 from .models import Payout
 from .states import PayoutStatus
@@ -47,16 +47,32 @@ def payouts_filtered(params: Any) -> QuerySet[Payout]:
                 fields={"method": [_("One of: %s") % ", ".join(TenderMethod.values)]},
             )
         qs = qs.filter(method=method)
-    if params.get("refund", "").isdigit():
-        qs = qs.filter(refund_id=int(params["refund"]))
+    refund = params.get("refund", "")
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if refund.isascii() and refund.isdigit():
+        refund_id = int(refund)
+        # An id past the bigint range names no refund; the database would
+        # refuse to compare with it (500 before).
+        qs = qs.filter(refund_id=refund_id) if refund_id <= MAX_ID else qs.none()
     tz = timezone.get_current_timezone()
     if params.get("from"):
         start = datetime.combine(_day(params["from"], "from"), time.min, tzinfo=tz)
-        qs = qs.filter(created_at__gte=start)
+        qs = qs.filter(created_at__gte=_in_utc(start))
     if params.get("to"):
         end = datetime.combine(_day(params["to"], "to"), time.max, tzinfo=tz)
-        qs = qs.filter(created_at__lte=end)
+        qs = qs.filter(created_at__lte=_in_utc(end))
     return qs
+
+
+def _in_utc(moment: datetime) -> datetime:
+    """The instant in UTC, where the database compares; a day at the edge of
+    the calendar (0001-01-01 in Asia/Shanghai is still year 0 in UTC) is
+    clamped to the first or last instant UTC has."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        edge = datetime.min if moment.year == 1 else datetime.max
+        return edge.replace(tzinfo=UTC)
 
 
 def payout_totals(qs: QuerySet[Payout]) -> list[dict[str, Any]]:

@@ -53,14 +53,13 @@ def payouts_create_for_refund(*, refund: Any) -> list[Payout]:
     amount = to_money(refund.approved_amount or Decimal("0"))
     if amount <= 0:
         return []
-    tenders = list(refund.order.tenders.order_by("position"))
-    taken = dict(
-        Payout.objects.filter(tender__in=tenders, closed=False)
-        .values("tender_id")
-        .annotate(total=Sum("amount"))
-        .values_list("tender_id", "total")
+    # Each tender with what its open payouts already take, in one query.
+    tenders = list(
+        refund.order.tenders.order_by("position").annotate(
+            taken=Sum("payouts__amount", filter=Q(payouts__closed=False))
+        )
     )
-    remaining = [to_money(t.amount) - to_money(taken.get(t.pk) or 0) for t in tenders]
+    remaining = [to_money(t.amount) - to_money(t.taken or 0) for t in tenders]
     shares = split_over_tenders(amount, [t.amount for t in tenders], remaining)
     now = clock.now()
     payouts = Payout.objects.bulk_create(

@@ -12,6 +12,10 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+# The largest primary key a row can have (a bigint): a larger id names no
+# row, and the database refuses to compare with it.
+MAX_ID = 2**63 - 1
+
 
 class ApplicationError(Exception):
     """A refusal with a stable machine ``code``; services raise it, the
@@ -122,6 +126,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        # Pages count from 1: page 0 answers 404 like a page past the end.
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters
 
 
 class StrictSerializer(serializers.Serializer):

@@ -8,6 +8,8 @@ import os
 
 from celery import Celery
 
+from .logs import connect_task_signals
+
 os.environ.setdefault(
     "DJANGO_SETTINGS_MODULE", f"refundportal.settings.{os.environ.get('DJANGO_ENV', 'local')}"
 )
@@ -15,3 +17,5 @@ os.environ.setdefault(
 app = Celery("refundportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Tasks carry the request id that published them; worker logs write it.
+connect_task_signals()

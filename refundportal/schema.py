@@ -1,10 +1,13 @@
-"""The schema class: declares the error envelope on every operation."""
+"""The schema class: declares the error envelope on every operation, and
+request constraints as tight as the serializers' own validation."""
 
+from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from rest_framework import serializers
 
-from .api import ErrorSerializer
+from .api import ErrorSerializer, StrictSerializer
 
 _ERROR_DESCRIPTIONS = {
     "400": "Invalid input (`validation_error`) or a refusal with its own code.",
@@ -35,6 +38,59 @@ class AutoSchema(SpectacularAutoSchema):
                 response["description"] = _ERROR_DESCRIPTIONS[code]
                 responses[code] = response
         return responses
+
+    def _map_basic_serializer(self, serializer: Any, direction: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, StrictSerializer):
+            # It refuses fields it does not know (400): say so.
+            schema["additionalProperties"] = False
+        return schema
+
+    def _map_serializer_field(
+        self, field: Any, direction: Any, bypass_extensions: bool = False
+    ) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction != "request":
+            return schema
+        if isinstance(field, serializers.DecimalField) and "pattern" in schema:
+            schema["pattern"] = decimal_pattern(field) or schema["pattern"]
+        elif (
+            type(field) is serializers.CharField
+            and field.trim_whitespace
+            and not field.allow_blank
+            and "pattern" not in schema
+        ):
+            # DRF strips the value before it checks it is not blank, and
+            # refuses NUL anywhere: say so, or "  " looks valid.
+            schema["pattern"] = NOT_BLANK_PATTERN
+        return schema
+
+
+# At least one character Python's str.strip() keeps, and no NUL.
+NOT_BLANK_PATTERN = r"^[^\x00]*[^\s\x00\x1c-\x1f\x85][^\x00]*$"
+
+
+def decimal_pattern(field: serializers.DecimalField) -> str | None:
+    """A pattern for a decimal sent as a string that admits what the field
+    accepts within its sign, digits and minimum: drf-spectacular's own admits
+    a minus sign, an empty string and zero whatever ``min_value`` says.
+    ``None`` where the minimum is not one the pattern can express."""
+    whole = field.max_whole_digits
+    places = field.decimal_places
+    minimum = field.min_value
+    if whole is None or not places or minimum is None or whole < 1:
+        return None
+    unit = Decimal(1).scaleb(-places)
+    if minimum == 0:
+        return rf"^[0-9]{{1,{whole}}}(?:\.[0-9]{{1,{places}}})?$"
+    if minimum != unit:
+        return None
+    # Positive: a non-zero whole part, or a fraction with a non-zero digit.
+    fractions = "|".join(
+        "0" * zeros + "[1-9]" + (f"[0-9]{{0,{rest}}}" if (rest := places - 1 - zeros) else "")
+        for zeros in range(places)
+    )
+    return rf"^(?:[1-9][0-9]{{0,{whole - 1}}}(?:\.[0-9]{{1,{places}}})?|0?\.(?:{fractions}))$"
 
 
 # Response fields that only some readers get (staff-only fields of a

@@ -1,12 +1,16 @@
-"""Project-level endpoints: the health check."""
+"""Project-level endpoints: the health check, the schema."""
 
 import logging
+import threading
 
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 logger = logging.getLogger(__name__)
 
@@ -68,3 +72,17 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     from django.views.csrf import csrf_failure as page_failure
 
     return page_failure(request, reason)
+
+
+_generation_lock = threading.Lock()
+
+
+class SchemaView(SpectacularAPIView):
+    """drf-spectacular generates a schema by writing to view and schema
+    objects that concurrent requests share (tfranzel/drf-spectacular#1123):
+    two requests at once answered 500, or a schema with another operation's
+    response in it. One generation at a time."""
+
+    def _get_schema_response(self, request: Request) -> Response:
+        with _generation_lock:
+            return super()._get_schema_response(request)

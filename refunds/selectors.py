@@ -47,13 +47,15 @@ def order_refundable_now(order: Order) -> OrderRefundable:
 def refund_queryset_for(user: Any) -> QuerySet[RefundRequest]:
     """The requests a user may read, with everything the API shows fetched
     in a fixed number of queries."""
-    qs = RefundRequest.objects.select_related("order", "customer", "assignee").prefetch_related(
+    # The appeal and the feedback (at most one each) are joined, not
+    # prefetched: two queries fewer on every read.
+    qs = RefundRequest.objects.select_related(
+        "order", "customer", "assignee", "appeal", "feedback"
+    ).prefetch_related(
         "items",
         Prefetch("evidence", queryset=Evidence.objects.order_by("created_at", "id")),
         Prefetch("timeline", queryset=TimelineEvent.objects.order_by("at", "id")),
         "payouts",
-        "appeal",
-        "feedback",
     )
     held = roles.user_roles(user)
     if held & roles.STAFF_ROLES:

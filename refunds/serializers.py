@@ -8,7 +8,8 @@ from rest_framework import serializers
 
 from accounts import roles
 from orders.selectors import line_label
-from refundportal.api import StrictSerializer
+from orders.serializers import ORDER_NUMBER_PATTERN
+from refundportal.api import MAX_ID, StrictSerializer
 
 from .models import Evidence, Reason, RefundRequest
 from .policy import decision_message
@@ -21,12 +22,12 @@ def money_out() -> serializers.DecimalField:
 
 
 class RequestedItemSerializer(StrictSerializer):
-    item = serializers.IntegerField(min_value=1)
+    item = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     quantity = serializers.IntegerField(min_value=1, max_value=999)
 
 
 class RefundCreateSerializer(StrictSerializer):
-    order = serializers.CharField(max_length=64, help_text="The order's number.")
+    order = serializers.RegexField(ORDER_NUMBER_PATTERN, help_text="The order's number.")
     reason = serializers.ChoiceField(choices=Reason.choices)
     description = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, default=""
@@ -35,7 +36,7 @@ class RefundCreateSerializer(StrictSerializer):
         child=RequestedItemSerializer(), required=False, default=list, max_length=100
     )
     evidence = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         default=list,
         max_length=MAX_PHOTOS,
@@ -45,7 +46,7 @@ class RefundCreateSerializer(StrictSerializer):
 class AppealSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=2000)
     evidence = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         default=list,
         max_length=MAX_PHOTOS,

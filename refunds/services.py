@@ -329,7 +329,14 @@ def _store(
         created_at=now,
         updated_at=now,
     )
-    rows = RefundItem.objects.bulk_create(
+    # An approval is spread over the lines before they are written, as
+    # _allocate_approval does for an agent's: one INSERT, no UPDATE after it.
+    shares: list[Decimal | None] = (
+        list(allocate(approved, [line.amount for line in assessment.breakdown]))
+        if approved is not None and assessment.breakdown
+        else [None] * len(assessment.breakdown)
+    )
+    RefundItem.objects.bulk_create(
         RefundItem(
             request=request,
             line=line.line,
@@ -339,11 +346,10 @@ def _store(
             gross=line.gross,
             discount_share=line.discount_share,
             amount=line.amount,
+            approved_amount=share,
         )
-        for line in assessment.breakdown
+        for line, share in zip(assessment.breakdown, shares, strict=True)
     )
-    if approved is not None:
-        _allocate_approval(request, rows, approved)
     if assessment.photos:
         Evidence.objects.filter(pk__in=[p.pk for p in assessment.photos]).update(request=request)
     from .models import TimelineEvent

@@ -200,14 +200,18 @@ def _queue_rows(refunds: Iterable[RefundRequest], user: Any, now: datetime) -> l
 def queue(request: HttpRequest) -> HttpResponse:
     senior = roles.has_role(request.user, roles.SENIOR_AGENT)
     params = queue_params(request.GET, senior=senior)
-    # The queue shows none of the request's own lists: drop the selector's
-    # prefetches and join what a row shows.
-    pending = (
-        review_queue(request.user, params)
-        .prefetch_related(None)
-        .select_related("order__merchant", "appeal")
+    pending = review_queue(request.user, params)
+    # Page through the ids alone, so that the database sorts narrow rows
+    # rather than every pending request joined to its order, merchant and
+    # people; then fetch the page's 25 with what a row shows (and none of the
+    # selector's prefetches, which the queue does not show).
+    page = Paginator(pending.values_list("pk", flat=True), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
-    page = Paginator(pending, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    on_page = (
+        pending.prefetch_related(None).select_related("order__merchant", "appeal").in_bulk(ids)
+    )
     now = clock.now()
     filtered = bool(params) or any(
         request.GET.get(k) for k in ("reason", "escalated", "mine", "unassigned")
@@ -217,7 +221,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "review/queue.html",
         {
             "page": page,
-            "rows": _queue_rows(page.object_list, request.user, now),
+            # A request decided between the two reads drops out of the page.
+            "rows": _queue_rows([on_page[pk] for pk in ids if pk in on_page], request.user, now),
             "now": now,
             "senior": senior,
             "reasons": Reason.choices,

@@ -27,6 +27,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 ON_POSTGRES_PASS = bool(os.environ.get("DATABASE_URL"))
+# The API fuzz run takes minutes: CI runs it once, on the PostgreSQL pass.
+FUZZ = os.environ.get("FUZZ") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,6 +51,8 @@ def _component_markers(request: pytest.FixtureRequest) -> None:
             "needs a Celery worker on Redis and PostgreSQL (set REDIS_URL and DATABASE_URL)",
             required_in_ci=ON_POSTGRES_PASS,
         )
+    if node.get_closest_marker("fuzz") and not FUZZ:
+        _missing("the API fuzz run needs FUZZ=1", required_in_ci=ON_POSTGRES_PASS)
     if node.get_closest_marker("browser") and not Path(CHROMIUM).exists():
         _missing(f"needs Chromium at {CHROMIUM}", required_in_ci=True)
 

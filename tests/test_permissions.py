@@ -87,6 +87,12 @@ def _refund_body(order: Order) -> dict[str, Any]:
 FILING = {**only(201, "customer"), "superuser": 400}
 
 
+# Nor may they cancel, appeal or rate another customer's request: to them it
+# does not exist, as it does not to any other customer.
+def own_request(status: int) -> dict[str, int]:
+    return {**only(status, "customer"), "superuser": 404}
+
+
 ENDPOINTS = [
     Endpoint(
         "create order",
@@ -155,14 +161,14 @@ ENDPOINTS = [
         "read refund", "get", _refund(), None, only(200, "customer", *STAFF), given=_under_review
     ),
     Endpoint(
-        "cancel refund", "post", _refund("cancel"), None, only(200, "customer"), given=_under_review
+        "cancel refund", "post", _refund("cancel"), None, own_request(200), given=_under_review
     ),
     Endpoint(
         "appeal refund",
         "post",
         _refund("appeal"),
         lambda order: {"reason": "请再看看"},
-        only(200, "customer"),
+        own_request(200),
         given=_rejected,
     ),
     Endpoint(
@@ -170,7 +176,7 @@ ENDPOINTS = [
         "post",
         _refund("feedback"),
         lambda order: {"rating": 4},
-        only(201, "customer"),
+        own_request(201),
         given=_rejected,
     ),
 ]

@@ -9,6 +9,7 @@ the production shape.
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +47,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every response carries the request id and is counted.
+    "refundportal.logs.RequestIdMiddleware",
+    "refundportal.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "refundportal.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -246,10 +250,24 @@ SPECTACULAR_SETTINGS = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
-LOGGING = {
+# ``json``: one JSON object per line (refundportal/logs.py); anything else:
+# plain text lines. Both carry the request id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "refundportal.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "refundportal.logs.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -257,6 +275,10 @@ LOGGING = {
         "celery.app.trace": {"level": "WARNING"},
     },
 }
+
+# /metrics answers loopback callers, and others that send
+# ``Authorization: Bearer <METRICS_TOKEN>`` when it is set.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 # --- Payouts ------------------------------------------------------------------
 # Dotted paths of real gateway adapters per method; unset methods use the
