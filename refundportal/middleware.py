@@ -5,7 +5,7 @@ never uses."""
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 DEFAULT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -27,3 +27,22 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
         )
         return response
+
+
+class RejectNulCharactersMiddleware:
+    """A NUL character in the query string is refused with 400: PostgreSQL
+    cannot hold one in a text value, so a filter on it would fail deep in a
+    query instead of answering the client."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if any("\x00" in key or "\x00" in value for key, value in request.GET.items()):
+            from django.utils.translation import gettext as _
+
+            detail = _("The query string contains a NUL character.")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"code": "validation_error", "detail": detail}, status=400)
+            return HttpResponseBadRequest(detail)
+        return self.get_response(request)

@@ -300,3 +300,24 @@ def test_no_body_is_a_server_error(integration, customer, path, body):
     assert 400 <= response.status_code < 500, response.content[:300]
     body_json = response.json()
     assert body_json["code"] and body_json["detail"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/review-queue/?reason=a%00b",
+        "/api/v1/refunds/?order=%00",
+        "/api/v1/orders/?status=x&%00=1",
+        "/api/v1/payouts/?method=%00",
+    ],
+)
+def test_a_nul_character_in_the_query_string_is_a_validation_error(path):
+    from tests.conftest import client_as
+    from tests.factories import UserFactory
+
+    user = UserFactory(role="senior_agent", is_superuser=True)
+    assert_envelope(client_as(user).get(path), 400, "validation_error")
+
+
+def test_a_nul_character_in_a_page_query_is_a_bad_request(client):
+    assert client.get("/policy/?x=%00").status_code == 400

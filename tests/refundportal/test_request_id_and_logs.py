@@ -128,7 +128,7 @@ def test_a_worker_runs_the_task_under_the_id_it_was_sent_with():
 
     signals.task_prerun.connect(during, weak=False)
     try:
-        assert ping.apply(headers={"request_id": "req-task-2"}).get() == "pong"
+        assert ping.apply(headers={"request_id": "req-task-2"}).result == "pong"
     finally:
         signals.task_prerun.disconnect(during)
     assert seen == ["req-task-2"]
