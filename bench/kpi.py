@@ -42,6 +42,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
 
+from bench.scratch import postgres_database  # noqa: E402
+
 BENCH_DB = "refundportal_bench_kpi"
 MERCHANTS = 200
 REQUEST_SHARE = 0.06
@@ -56,40 +58,8 @@ def scratch_database(*, keep: bool = False) -> Iterator[str]:
     if not server_url.startswith(("postgres://", "postgresql://")):
         sys.exit("bench/kpi.py needs DATABASE_URL=postgres://... (a PostgreSQL server)")
 
-    import dj_database_url
-    import psycopg2
-    from psycopg2 import sql
-
-    server = dj_database_url.parse(server_url)
-
-    def admin(statement: Any) -> None:
-        connection = psycopg2.connect(
-            dbname=server["NAME"] or "postgres",
-            user=server["USER"],
-            password=server["PASSWORD"],
-            host=server["HOST"] or "127.0.0.1",
-            port=server["PORT"] or 5432,
-        )
-        connection.autocommit = True
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(statement)
-        finally:
-            connection.close()
-
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB))
-    admin(drop)
-    admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
-    base, _, _ = server_url.rpartition("/")
-    os.environ["DATABASE_URL"] = f"{base}/{BENCH_DB}"
-    try:
+    with postgres_database(server_url, BENCH_DB, keep=keep) as server:
         yield f"{BENCH_DB} on {server['HOST'] or '127.0.0.1'}"
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not keep:
-            admin(drop)
 
 
 def setup_django() -> None:

@@ -65,6 +65,8 @@ from datetime import timedelta  # noqa: E402
 from decimal import Decimal  # noqa: E402
 from typing import Any  # noqa: E402
 
+from bench.scratch import postgres_database  # noqa: E402
+
 BENCH_DB = "refundportal_bench_load"
 DEFAULT_URL = "postgres://postgres:postgres@127.0.0.1:5432/postgres"
 ORDERS_PER_CUSTOMER = 3  # a 4th request in 30 days would flag frequent_refunder
@@ -89,40 +91,9 @@ def scratch_database() -> Iterator[str]:
     if not server_url.startswith(("postgres://", "postgresql://")):
         sys.exit("bench/load.py needs a PostgreSQL DATABASE_URL (postgres://...)")
 
-    import dj_database_url
-    import psycopg2
-    from psycopg2 import sql
-
-    server = dj_database_url.parse(server_url)
-
-    def admin(statement: Any) -> None:
-        connection = psycopg2.connect(
-            dbname=server["NAME"] or "postgres",
-            user=server["USER"],
-            password=server["PASSWORD"],
-            host=server["HOST"] or "127.0.0.1",
-            port=server["PORT"] or 5432,
-        )
-        connection.autocommit = True
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(statement)
-        finally:
-            connection.close()
-
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB))
-    admin(drop)
-    admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
-    base, _, _ = server_url.rpartition("/")
-    os.environ["DATABASE_URL"] = f"{base}/{BENCH_DB}"
-    try:
+    with postgres_database(server_url, BENCH_DB) as server:
         yield f"{BENCH_DB} on {server['HOST'] or '127.0.0.1'}:{server['PORT'] or 5432}"
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        admin(drop)
-        log(f"dropped database {BENCH_DB}")
+    log(f"dropped database {BENCH_DB}")
 
 
 def write_settings(folder: Path, payouts: str) -> str:
