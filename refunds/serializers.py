@@ -243,11 +243,7 @@ class RefundSerializer(serializers.ModelSerializer):
                 "note": _note(event.rule, event.to_status, event.facts, event.note),
             }
             for event in obj.timeline.all()
-            if self._visible(event)
         ]
-
-    def _visible(self, event: Any) -> bool:
-        return not getattr(event, "internal", False) or self._is_staff()
 
     def _is_staff(self) -> bool:
         request = self.context.get("request")

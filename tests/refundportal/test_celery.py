@@ -13,7 +13,7 @@ def test_both_queues_are_declared_and_payout_tasks_route_to_their_own():
     assert names == {"default", "payouts"}
     router = app.amqp.router
     assert router.route({}, "payouts.tasks.payout_attempt")["queue"].name == "payouts"
-    assert router.route({}, "refundportal.tasks.tick")["queue"].name == "default"
+    assert router.route({}, "refunds.tasks.sla_sweep_task")["queue"].name == "default"
 
 
 def test_tasks_are_acknowledged_only_after_they_ran():
