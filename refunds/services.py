@@ -36,12 +36,13 @@ from .models import (
 from .policy import Decision, Situation, decide, decision_message
 from .risk import Risk, assess_risk
 from .selectors import (
+    Written,
     can_appeal,
     can_give_feedback,
-    claims_for_orders,
     has_appeal,
     has_open_request,
     order_refundable_now,
+    order_standing,
 )
 from .states import RefundStatus
 
@@ -188,7 +189,7 @@ def _assess(
     policy: RefundPolicy,
 ) -> Assessment:
     now = clock.now()
-    claims = claims_for_orders([order.pk]).get(order.pk, {})
+    claims, open_request = order_standing(order)
     refundable = order_refundable(order, claims)
     breakdown, quantity_over = _breakdown(refundable, items)
     amount = money_sum([line.amount for line in breakdown])
@@ -204,7 +205,7 @@ def _assess(
         nothing_left=refundable.total <= 0,
         quantity_over=quantity_over,
         has_photo=bool(photos),
-        open_request=has_open_request(order),
+        open_request=open_request,
         risk_flags=risk.flags,
     )
     return Assessment(order, breakdown, amount, risk, decide(situation, policy), photos)
@@ -336,7 +337,7 @@ def _store(
         if approved is not None and assessment.breakdown
         else [None] * len(assessment.breakdown)
     )
-    RefundItem.objects.bulk_create(
+    items = RefundItem.objects.bulk_create(
         RefundItem(
             request=request,
             line=line.line,
@@ -352,9 +353,11 @@ def _store(
     )
     if assessment.photos:
         Evidence.objects.filter(pk__in=[p.pk for p in assessment.photos]).update(request=request)
+        for photo in assessment.photos:
+            photo.request = request
     from .models import TimelineEvent
 
-    TimelineEvent.objects.create(
+    event = TimelineEvent.objects.create(
         request=request,
         at=now,
         actor=None,
@@ -365,9 +368,11 @@ def _store(
         rule=decision.rule,
         facts=decision.facts,
     )
-    if status == RefundStatus.APPROVED:
-        payouts_create_for_refund(refund=request)
+    payouts = payouts_create_for_refund(refund=request) if status == RefundStatus.APPROVED else []
     _notify_status(request, assessment.message)
+    request.written = Written(  # type: ignore[attr-defined]
+        items=items, evidence=list(assessment.photos), timeline=[event], payouts=payouts
+    )
     return request
 
 

@@ -20,7 +20,7 @@ from accounts.permissions import IsCustomer, IsReviewer
 from . import services
 from .evidence import process_photo
 from .models import Evidence, Reason, RefundPolicy
-from .selectors import refund_queryset_for, review_queue
+from .selectors import as_filed, refund_queryset_for, review_queue
 from .serializers import (
     AppealSerializer,
     DecideSerializer,
@@ -112,7 +112,8 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             items=data["items"],
             evidence_ids=data["evidence"],
         )
-        return self._respond(refund.pk, status.HTTP_201_CREATED)
+        # Answered from the rows the filing wrote: no read-back.
+        return Response(self.get_serializer(as_filed(refund)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=RefundCreateSerializer,

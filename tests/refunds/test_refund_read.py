@@ -135,3 +135,71 @@ def test_the_list_stays_within_a_fixed_number_of_queries(
         response = client.get(REFUNDS)
 
     assert response.json()["count"] == 5
+
+
+@pytest.mark.parametrize(
+    ("order_of", "fields"),
+    [
+        # R5: not delivered, approved in full, a payout
+        (
+            lambda c, now: underway_order(
+                c, now, status="cancelled", promised_ago=timedelta(minutes=20)
+            ),
+            {"reason": "not_delivered"},
+        ),
+        # R9: 45 minutes late, half approved, a payout
+        (
+            lambda c, now: delivered_order(c, now, late=timedelta(minutes=45)),
+            {"reason": "late_delivery"},
+        ),
+        # R15: held for an agent
+        (lambda c, now: delivered_order(c, now), {"reason": "other", "description": "不好吃"}),
+    ],
+    ids=["approved", "partly-approved", "pending"],
+)
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_filing_answer_is_what_reading_the_request_shows(
+    now, veteran, order_of, fields, language
+):
+    client = client_as(veteran)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    order = order_of(veteran, now)
+
+    created = filed(client, order, **fields)
+
+    assert created == client.get(refund_url(created["id"])).json()
+
+
+def test_the_filing_answer_with_photos_and_items_is_what_reading_shows(now, veteran):
+    client = client_as(veteran)
+    order = delivered_order(veteran, now)
+    item = order.items.get()
+    photos = [upload_id(client, seed) for seed in (3, 1, 2)]
+
+    created = filed(
+        client,
+        order,
+        reason="damaged",
+        items=[{"item": item.pk, "quantity": 1}],
+        evidence=photos,
+    )
+
+    assert created == client.get(refund_url(created["id"])).json()
+    assert [p["id"] for p in created["evidence"]] == sorted(photos)
+
+
+def test_filing_reads_nothing_back(now, veteran, django_assert_max_num_queries):
+    client = client_as(veteran)
+    order = underway_order(veteran, now, status="cancelled", promised_ago=timedelta(minutes=20))
+    filed(client, delivered_order(veteran, now), reason="other")  # warm the policy row
+
+    # token, roles, policy, order (locked), its items, its standing, the
+    # customer's recent requests, then the writes: request, lines, timeline,
+    # tenders, payout, notification.
+    with django_assert_max_num_queries(16) as captured:
+        response = file_refund(client, order, reason="not_delivered")
+
+    assert response.status_code == 201
+    statements = [q["sql"].split(" ", 1)[0] for q in captured.captured_queries]
+    last_write = max(i for i, verb in enumerate(statements) if verb == "INSERT")
+    assert "SELECT" not in statements[last_write:], statements
