@@ -87,7 +87,7 @@ class ItemInline(ReadOnlyInline):
 
 class TimelineInline(ReadOnlyInline):
     model = TimelineEvent
-    fields = ["at", "actor", "actor_role", "from_status", "to_status", "rule", "note"]
+    fields = ["at", "actor", "actor_role", "from_status", "to_status", "rule", "note", "internal"]
 
 
 @admin.register(RefundRequest)
@@ -111,7 +111,8 @@ class RefundRequestAdmin(ReadOnlyAdmin):
 
 @admin.register(TimelineEvent)
 class TimelineEventAdmin(ReadOnlyAdmin):
-    list_display = ["request", "at", "actor_role", "from_status", "to_status", "rule"]
+    list_display = ["request", "at", "actor_role", "from_status", "to_status", "rule", "internal"]
+    list_filter = ["internal"]
     list_select_related = ["request"]
 
 

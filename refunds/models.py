@@ -275,6 +275,11 @@ class TimelineEvent(models.Model):
     note = models.TextField(blank=True, default="")
     rule = models.CharField(max_length=8, blank=True, default="")
     facts = models.JSONField(default=dict, blank=True)
+    internal = models.BooleanField(
+        _("internal"),
+        default=False,
+        help_text=_("A staff note the customer never sees."),
+    )
 
     objects: ClassVar[Any] = AppendOnlyQuerySet.as_manager()
 

@@ -333,7 +333,7 @@ def _timeline(refund: RefundRequest) -> list[TimelineStep]:
             note=_event_note(event),
         )
         for event in refund.timeline.all()
-        if not getattr(event, "internal", False)
+        if not event.internal  # staff notes the customer never sees
     ]
     return list(reversed(steps))
 

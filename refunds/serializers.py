@@ -14,7 +14,7 @@ from refundportal.api import MAX_ID, StrictSerializer
 from .models import Evidence, Reason, RefundRequest
 from .policy import decision_message
 from .selectors import can_appeal, can_give_feedback
-from .services import MAX_PHOTOS
+from .services import MAX_PHOTOS, NOTE_MAX_LENGTH
 
 
 def money_out() -> serializers.DecimalField:
@@ -59,6 +59,15 @@ class DecideSerializer(StrictSerializer):
         max_digits=10, decimal_places=2, min_value=Decimal("0.01"), required=False
     )
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class NoteSerializer(StrictSerializer):
+    note = serializers.CharField(max_length=NOTE_MAX_LENGTH)
+    internal = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="Staff only when true (the default); otherwise the customer sees it too.",
+    )
 
 
 class FeedbackSerializer(StrictSerializer):
@@ -122,6 +131,9 @@ class TimelineSerializer(serializers.Serializer):
     to_status = serializers.CharField()
     actor_role = serializers.CharField()
     note = serializers.CharField(allow_blank=True)
+    internal = serializers.BooleanField(
+        required=False, help_text="Staff only: whether the customer is kept from seeing the note."
+    )
 
 
 class SlaSerializer(serializers.Serializer):
@@ -234,16 +246,24 @@ class RefundSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(TimelineSerializer(many=True))
     def get_timeline(self, obj: RefundRequest) -> list[dict[str, Any]]:
-        return [
-            {
+        # Filtered here, not in the query: the timeline is prefetched (or
+        # filled by ``as_filed``) for every reader alike.
+        staff = self._is_staff()
+        timeline = []
+        for event in obj.timeline.all():
+            if event.internal and not staff:
+                continue  # Customers never see internal staff notes.
+            step = {
                 "at": timezone.localtime(event.at).isoformat(),
                 "from_status": event.from_status or None,
                 "to_status": event.to_status,
                 "actor_role": event.actor_role,
                 "note": _note(event.rule, event.to_status, event.facts, event.note),
             }
-            for event in obj.timeline.all()
-        ]
+            if staff:
+                step["internal"] = event.internal
+            timeline.append(step)
+        return timeline
 
     def _is_staff(self) -> bool:
         request = self.context.get("request")

@@ -32,6 +32,7 @@ from .models import (
     RefundItem,
     RefundPolicy,
     RefundRequest,
+    TimelineEvent,
 )
 from .policy import Decision, Situation, decide, decision_message
 from .risk import Risk, assess_risk
@@ -817,3 +818,41 @@ def sla_sweep(at: Any) -> dict[str, int]:
                 link=f"/refunds/{unpaid.pk}/",
             )
     return {"escalated": escalated, "breached": breached, "payout_delayed": delayed}
+
+
+# --- Staff notes ----------------------------------------------------------------
+
+NOTE_MAX_LENGTH = 2000
+
+
+def refund_note_add(
+    *, refund: RefundRequest, author: Any, note: str, internal: bool = True
+) -> TimelineEvent:
+    """A staff member's note on the timeline, changing no status. An
+    internal note is for staff only; the customer sees any other one on
+    their timeline, without a notification (no notification is about a
+    note, and the customer reads it where they follow the request)."""
+    from django.core.exceptions import PermissionDenied
+
+    if not roles.is_staff_role(author):
+        raise PermissionDenied
+    text = (note or "").strip()
+    if not text:
+        raise _fields_error("note", _("Write a note."))
+    if len(text) > NOTE_MAX_LENGTH:
+        raise _fields_error(
+            "note", _("A note has at most %(n)s characters.") % {"n": NOTE_MAX_LENGTH}
+        )
+    with transaction.atomic():
+        # The row lock keeps the status from moving under the note.
+        locked = _locked(refund.pk)
+        return TimelineEvent.objects.create(
+            request=locked,
+            at=clock.now(),
+            actor=author,
+            actor_role=roles.primary_role(author) or roles.AGENT,
+            from_status=locked.status,
+            to_status=locked.status,
+            note=text,
+            internal=internal,
+        )

@@ -4,7 +4,7 @@ Thin views over the selectors and services the API calls: the queue is
 ``review_queue``, claiming and deciding are ``refund_claim`` and
 ``refund_decide``, and who may open a request is ``refund_check_reviewer``.
 What is left here is presentation: SLA colours, risk flags in words, the
-decide form.
+decide and note forms.
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -22,6 +22,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -255,6 +256,7 @@ APPROVE_FULL = "approve_full"
 APPROVE_PARTIAL = "approve_partial"
 REJECT = "reject"
 CLAIM = "claim"
+NOTE = "note"
 
 
 class DecideForm(forms.Form):
@@ -300,6 +302,18 @@ class DecideForm(forms.Form):
         typed = (self.cleaned_data.get("note") or "").strip()
         chosen = self.cleaned_data.get("note_template") or ""
         return typed or (str(NOTE_TEXTS[chosen]) if chosen in NOTE_TEXTS else "")
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("Note"),
+        max_length=services.NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": gettext_lazy("Write a note.")},
+    )
+    internal = forms.BooleanField(
+        label=gettext_lazy("Internal note (staff only)"), required=False, initial=True
+    )
 
 
 FLAG_LABELS = {
@@ -388,6 +402,7 @@ class Step:
     to_status: str
     actor: str
     note: str
+    internal: bool = False
 
 
 def _status_label(status: str) -> str:
@@ -411,6 +426,7 @@ def _steps(refund: RefundRequest) -> list[Step]:
                 note=decision_message(event.rule, event.to_status, event.facts)
                 if event.rule
                 else event.note,
+                internal=event.internal,
             )
         )
     return steps
@@ -466,6 +482,7 @@ def _render_request(
     refund: RefundRequest,
     *,
     form: DecideForm | None = None,
+    note_form: NoteForm | None = None,
     error: ApplicationError | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -511,6 +528,7 @@ def _render_request(
         "history": _history(refund),
         "payouts": sorted(refund.payouts.all(), key=lambda p: p.pk),
         "form": form or DecideForm(initial={"amount": refund.requested_amount}),
+        "note_form": note_form or NoteForm(),
         "field_errors": field_errors,
         "error": error,
         "note_templates": NOTE_TEMPLATES,
@@ -539,7 +557,10 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _act(request: HttpRequest, refund: RefundRequest) -> HttpResponse:
-    """The page's forms: claim, or decide (approve in full or in part, reject)."""
+    """The page's forms: claim, add a note, or decide (approve in full or in
+    part, reject)."""
+    if request.POST.get("action") == NOTE:
+        return _add_note(request, refund)
     if request.POST.get("action") == CLAIM:
         try:
             claimed = services.refund_claim(refund=refund, agent=request.user)
@@ -576,3 +597,34 @@ def _act(request: HttpRequest, refund: RefundRequest) -> HttpResponse:
             % {"id": decided.pk, "amount": format_cny(decided.approved_amount or Decimal("0"))},
         )
     return redirect("staff-review-queue")
+
+
+def _add_note(request: HttpRequest, refund: RefundRequest) -> HttpResponse:
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _render_request(request, refund, note_form=form, status=400)
+    try:
+        services.refund_note_add(
+            refund=refund,
+            author=request.user,
+            note=form.cleaned_data["note"],
+            internal=form.cleaned_data["internal"],
+        )
+    except ApplicationError as error:
+        for name, errors in (error.fields or {}).items():
+            form.add_error(name if name in form.fields else None, errors)
+        return _render_request(
+            request,
+            refund,
+            note_form=form,
+            error=None if error.fields else error,
+            status=error.status_code,
+        )
+    if form.cleaned_data["internal"]:
+        messages.success(request, _("Internal note added to request #%(id)s.") % {"id": refund.pk})
+    else:
+        messages.success(
+            request,
+            _("Note added to request #%(id)s; the customer can see it.") % {"id": refund.pk},
+        )
+    return redirect(reverse("staff-review-request", args=[refund.pk]) + "#notes")

@@ -15,7 +15,7 @@ from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from accounts import roles
-from accounts.permissions import IsCustomer, IsReviewer
+from accounts.permissions import IsCustomer, IsReviewer, IsStaff
 
 from . import services
 from .evidence import process_photo
@@ -26,6 +26,7 @@ from .serializers import (
     DecideSerializer,
     EvidenceSerializer,
     FeedbackSerializer,
+    NoteSerializer,
     PreviewSerializer,
     RefundCreateSerializer,
     RefundSerializer,
@@ -59,6 +60,8 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return [IsCustomer()]
         if self.action in ("claim", "decide"):
             return [IsReviewer()]
+        if self.action == "notes":
+            return [IsStaff()]
         return [CanReadRefunds()]
 
     def get_throttles(self) -> list[Any]:
@@ -207,6 +210,27 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             amount=data.get("amount"),
         )
         return self._respond(refund.pk)
+
+    @extend_schema(
+        request=NoteSerializer,
+        responses={201: RefundSerializer},
+        description=(
+            "Add a staff note to the timeline; the status does not change. An `internal` "
+            "note (the default) is never shown to the customer."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def notes(self, request: Request, pk: str | None = None) -> Response:
+        refund = self.get_object()
+        incoming = NoteSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        services.refund_note_add(
+            refund=refund,
+            author=request.user,
+            note=incoming.validated_data["note"],
+            internal=incoming.validated_data["internal"],
+        )
+        return self._respond(refund.pk, status.HTTP_201_CREATED)
 
 
 @extend_schema(

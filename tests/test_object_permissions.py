@@ -34,7 +34,7 @@ from payouts.models import Payout
 from payouts.services import payout_attempt
 from payouts.states import PayoutStatus
 from refunds.evidence import process_photo
-from refunds.models import Evidence, Feedback, RefundRequest
+from refunds.models import Evidence, Feedback, RefundRequest, TimelineEvent
 from refunds.services import evidence_store, refund_file
 from refunds.states import RefundStatus
 from tests.conftest import client_as
@@ -213,6 +213,14 @@ OBJECT_ROWS = [
         allow(200, "agent", "senior_agent"),
         lambda: {"decision": "reject", "note": "照片看不出问题"},
     ),
+    # Staff only: a customer gets 403 on any request, their own included.
+    ObjectRow(
+        "post",
+        "/api/v1/refunds/{id}/notes/",
+        a_request_under_review,
+        allow(201, *STAFF),
+        lambda: {"note": "顾客来电催促，已安抚"},
+    ),
     ObjectRow("get", "/api/v1/payouts/{id}/", a_failed_payout, allow(200, "finance", "manager")),
     ObjectRow("post", "/api/v1/payouts/{id}/retry/", a_failed_payout, allow(202, "finance")),
     ObjectRow(
@@ -272,6 +280,7 @@ def snapshot() -> tuple[Any, ...]:
         list(Payout.objects.order_by("pk").values_list("status", "attempts", "closed")),
         Evidence.objects.count(),
         Feedback.objects.count(),
+        TimelineEvent.objects.count(),
     )
 
 

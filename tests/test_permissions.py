@@ -19,7 +19,7 @@ from accounts import roles
 from orders.models import Order
 from orders.services import order_event_add
 from refunds.evidence import process_photo
-from refunds.models import Evidence, RefundRequest
+from refunds.models import Evidence, RefundRequest, TimelineEvent
 from refunds.services import evidence_store, refund_file
 from tests.conftest import client_as
 from tests.factories import (
@@ -179,6 +179,14 @@ ENDPOINTS = [
         own_request(201),
         given=_rejected,
     ),
+    Endpoint(
+        "add refund note",
+        "post",
+        _refund("notes"),
+        lambda order: {"note": "已联系商家核实"},
+        only(201, *STAFF),
+        given=_under_review,
+    ),
 ]
 
 
@@ -191,6 +199,7 @@ def snapshot(order: Order) -> tuple[Any, ...]:
         list(RefundRequest.objects.order_by("pk").values_list("status", "escalated")),
         Evidence.objects.count(),
         Evidence.objects.filter(request__isnull=False).count(),
+        TimelineEvent.objects.count(),
     )
 
 

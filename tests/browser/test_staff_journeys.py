@@ -19,6 +19,7 @@ from refunds.models import RefundRequest
 from refunds.states import RefundStatus
 from tests.factories import PASSWORD, UserFactory, create_order, create_order_at, photo_upload
 
+from .a11y import assert_accessible
 from .conftest import DESKTOP, PHONE, SCREENSHOTS
 from .conftest import screenshot as full_page_screenshot
 
@@ -171,6 +172,29 @@ def test_the_review_pages_fit_a_phone(open_page):
     page.goto(f"/review/{refund.pk}/")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "review-request-zh-phone")
+
+
+def test_an_agent_adds_an_internal_note_on_a_phone(open_page):
+    UserFactory(username="kefu_zhou", role=roles.AGENT)
+    refund, _others = review_scene()
+    page = open_page(locale="zh-CN", viewport=PHONE)
+    log_in(page, "kefu_zhou")
+    page.wait_for_url("**/review/")
+    page.goto(f"/review/{refund.pk}/")
+
+    internal = page.get_by_label("内部备注（仅员工可见）")
+    assert internal.is_checked()  # internal unless unticked
+    page.get_by_label("备注", exact=True).fill("顾客多次来电，先核实骑手记录")
+    page.get_by_role("button", name="添加备注").click()
+
+    page.wait_for_url(f"**/review/{refund.pk}/#notes")
+    assert page.get_by_text(f"已为申请 #{refund.pk} 添加内部备注。").is_visible()
+    step = page.locator("[data-internal-note]")
+    assert "内部备注" in step.inner_text()
+    assert "顾客多次来电，先核实骑手记录" in step.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert_accessible(page, lang="zh", phone=True)
+    screenshot(page, "review-note-zh-phone")
 
 
 def declined_payout() -> Payout:
