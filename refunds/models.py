@@ -1,15 +1,24 @@
+import logging
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, OrderItem, equal_to_the_cent, money_field
 
 from .states import RefundStatus
+
+logger = logging.getLogger(__name__)
+
+# How long a worker may go on with a cached policy row at the most, should
+# the drop after an edit be lost (the cache unreachable at that moment).
+POLICY_CACHE_KEY = "refunds:policy:v1"
+POLICY_CACHE_SECONDS = 300
 
 
 class Reason(models.TextChoices):
@@ -100,10 +109,40 @@ class RefundPolicy(models.Model):
     def __str__(self) -> str:
         return str(_("Refund policy"))
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self.forget()
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        deleted = super().delete(*args, **kwargs)
+        self.forget()
+        return deleted
+
     @classmethod
     def current(cls) -> "RefundPolicy":
+        """The policy row, kept in the shared cache (every filing reads it)
+        and dropped from there whenever the row is saved, so an edit counts
+        from its commit on. Without a cache, read from the database."""
+        try:
+            policy = cache.get(POLICY_CACHE_KEY)
+        except Exception:  # the cache being down must not stop a filing
+            logger.warning("refund policy: cache unreachable, reading the database")
+            policy = None
+        if isinstance(policy, cls):
+            return policy
         policy, _created = cls.objects.get_or_create(pk=1)
+        try:
+            cache.set(POLICY_CACHE_KEY, policy, POLICY_CACHE_SECONDS)
+        except Exception:
+            logger.warning("refund policy: cache unreachable, not kept")
         return policy
+
+    @staticmethod
+    def forget() -> None:
+        """Drop the cached row, now and once the transaction commits (a
+        reader between the two could have cached the old row)."""
+        cache.delete(POLICY_CACHE_KEY)
+        transaction.on_commit(lambda: cache.delete(POLICY_CACHE_KEY))
 
 
 class Evidence(models.Model):

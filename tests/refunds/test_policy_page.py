@@ -120,3 +120,33 @@ def test_the_timeline_has_no_change_or_delete_path_in_the_admin(customer):
     assert delete.status_code == 403
     event.refresh_from_db()
     assert event.note != "edited"
+
+
+def test_the_policy_is_read_once_and_then_from_the_cache(django_assert_num_queries):
+    RefundPolicy.current()
+
+    with django_assert_num_queries(0):
+        assert RefundPolicy.current().grace_minutes == 30
+
+
+def test_an_edit_counts_at_once_though_the_row_was_cached(django_capture_on_commit_callbacks):
+    RefundPolicy.current()  # cached
+    with django_capture_on_commit_callbacks(execute=True):
+        policy = RefundPolicy.objects.get(pk=1)
+        policy.grace_minutes = 50
+        policy.save()
+
+    assert RefundPolicy.current().grace_minutes == 50
+
+
+def test_a_cache_that_is_down_falls_back_to_the_database(monkeypatch, caplog):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+
+    assert RefundPolicy.current().review_sla_hours == 24
+    assert "cache unreachable" in caplog.text
