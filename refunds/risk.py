@@ -28,6 +28,11 @@ class Risk:
     reasons: dict[str, Any] = field(default_factory=dict)
 
 
+def refunder_since(now: datetime, policy: RefundPolicy) -> datetime:
+    """Where the frequent-refunder window starts."""
+    return now - timedelta(days=policy.frequent_refunder_days)
+
+
 def assess_risk(
     *,
     customer: Any,
@@ -36,16 +41,22 @@ def assess_risk(
     photos: Sequence[Evidence],
     policy: RefundPolicy,
     exclude_request_id: int | None = None,
+    recent_requests: int | None = None,
 ) -> Risk:
+    """``recent_requests``, when the caller has counted them already, is the
+    customer's requests in the frequent-refunder window (``refunder_since``),
+    cancelled ones aside."""
     reasons: dict[str, Any] = {}
 
-    since = now - timedelta(days=policy.frequent_refunder_days)
-    recent = RefundRequest.objects.filter(customer=customer, created_at__gte=since).exclude(
-        status=RefundStatus.CANCELLED
-    )
-    if exclude_request_id:
-        recent = recent.exclude(pk=exclude_request_id)
-    count = recent.count()
+    if recent_requests is None:
+        recent = RefundRequest.objects.filter(
+            customer=customer, created_at__gte=refunder_since(now, policy)
+        ).exclude(status=RefundStatus.CANCELLED)
+        if exclude_request_id:
+            recent = recent.exclude(pk=exclude_request_id)
+        count = recent.count()
+    else:
+        count = recent_requests
     if count >= policy.frequent_refunder_count:
         reasons[FREQUENT_REFUNDER] = {"requests": count, "days": policy.frequent_refunder_days}
 

@@ -4,41 +4,44 @@ and pages list, and what a customer may do next."""
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from accounts import roles
 from orders.models import Order
 from orders.selectors import Claim, OrderRefundable, order_refundable
 from refundportal import clock
+from refundportal.prefetched import remember
 
 from .models import Evidence, RefundItem, RefundPolicy, RefundRequest, TimelineEvent
 from .states import CLAIMING, RefundStatus
 
+# (order id, status, line, units, approved amount, requested amount) of a
+# request's line: what the claims on an order's lines are summed from.
+ClaimRow = tuple[int, str, str | None, int | None, Decimal | None, Decimal | None]
+CLAIM_COLUMNS = (
+    "order_id",
+    "status",
+    "items__line",
+    "items__quantity",
+    "items__approved_amount",
+    "items__amount",
+)
 
-def _standing(order_ids: Iterable[int]) -> tuple[dict[int, dict[str, Claim]], set[int]]:
+
+def _claims(rows: Iterable[ClaimRow]) -> tuple[dict[int, dict[str, Claim]], set[int]]:
     """For each order, what its standing requests hold on each line (units,
     and money: the approved part once decided, the requested part before),
-    and which orders have a request under review: one query."""
-    rows = (
-        RefundRequest.objects.filter(order_id__in=list(order_ids), status__in=CLAIMING)
-        .order_by()
-        .values_list(
-            "order_id",
-            "status",
-            "items__line",
-            "items__quantity",
-            "items__approved_amount",
-            "items__amount",
-        )
-    )
+    and which orders have a request under review."""
     units: dict[tuple[int, str], int] = defaultdict(int)
     money: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     under_review: set[int] = set()
     for order_id, status, line, quantity, approved, amount in rows:
+        if status not in CLAIMING:
+            continue
         if status == RefundStatus.PENDING_REVIEW:
             under_review.add(order_id)
         if line is None:
@@ -55,18 +58,55 @@ def _standing(order_ids: Iterable[int]) -> tuple[dict[int, dict[str, Claim]], se
 
 def claims_for_orders(order_ids: Iterable[int]) -> dict[int, dict[str, Claim]]:
     """For each order, what its standing requests hold on each line."""
-    return _standing(order_ids)[0]
-
-
-def order_standing(order: Order) -> tuple[dict[str, Claim], bool]:
-    """One order's claims by line, and whether a request on it is under
-    review, in one query: what auto-review reads before it decides."""
-    claims, under_review = _standing([order.pk])
-    return claims.get(order.pk, {}), order.pk in under_review
+    rows = (
+        RefundRequest.objects.filter(order_id__in=list(order_ids), status__in=CLAIMING)
+        .order_by()
+        .values_list(*CLAIM_COLUMNS)
+    )
+    return _claims(rows)[0]
 
 
 def order_refundable_now(order: Order) -> OrderRefundable:
     return order_refundable(order, claims_for_orders([order.pk]).get(order.pk, {}))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What auto-review reads before it decides on a new request."""
+
+    claims: dict[str, Claim]  # the order's lines held by its standing requests
+    under_review: bool  # the order has a request under review
+    recent_requests: int  # the customer's requests since ``since``, cancelled ones aside
+
+
+def filing_standing(order: Order, customer: Any, since: datetime) -> Standing:
+    """The order's standing requests and the customer's recent ones, in one
+    query (a customer has a handful of requests a month)."""
+    rows = (
+        RefundRequest.objects.filter(
+            Q(order_id=order.pk, status__in=CLAIMING)
+            | (
+                Q(customer_id=customer.pk, created_at__gte=since)
+                & ~Q(status=RefundStatus.CANCELLED)
+            )
+        )
+        .order_by()
+        .values_list("pk", "customer_id", "created_at", *CLAIM_COLUMNS)
+    )
+    recent: set[int] = set()
+    on_order: list[ClaimRow] = []
+    for pk, customer_id, created_at, *claim in rows:
+        row: ClaimRow = tuple(claim)
+        if customer_id == customer.pk and created_at >= since and row[1] != RefundStatus.CANCELLED:
+            recent.add(pk)
+        if row[0] == order.pk:
+            on_order.append(row)
+    claims, under_review = _claims(on_order)
+    return Standing(
+        claims=claims.get(order.pk, {}),
+        under_review=order.pk in under_review,
+        recent_requests=len(recent),
+    )
 
 
 def refund_queryset_for(user: Any) -> QuerySet[RefundRequest]:
@@ -106,18 +146,14 @@ def as_filed(request: RefundRequest) -> RefundRequest:
     answers its own filing without being read back. Only for the answer:
     the caches are a snapshot of the moment of filing."""
     written: Written = request.written  # type: ignore[attr-defined]
-    rows = {
+    rows: dict[str, list[Any]] = {
         "items": sorted(written.items, key=lambda row: row.pk),
         "evidence": sorted(written.evidence, key=lambda photo: (photo.created_at, photo.pk)),
         "timeline": sorted(written.timeline, key=lambda event: (event.at, event.pk)),
         "payouts": sorted(written.payouts, key=lambda payout: payout.pk),
     }
-    cache = request.__dict__.setdefault("_prefetched_objects_cache", {})
     for name, objects in rows.items():
-        queryset = getattr(request, name).all()
-        queryset._result_cache = objects
-        queryset._prefetch_done = True
-        cache[name] = queryset
+        remember(request, name, objects)
     # Nobody has appealed or rated a request that was just filed.
     for relation in (RefundRequest.appeal, RefundRequest.feedback):
         relation.related.set_cached_value(request, None)

@@ -16,12 +16,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts import roles
-from orders.models import Order
+from orders.models import Order, OrderItem
 from orders.selectors import OrderRefundable, line_label, order_refundable
 from payouts.services import payouts_create_for_refund
 from refundportal import clock
 from refundportal.api import ApplicationError, Conflict
 from refundportal.money import allocate, money_sum, part_of_line, to_money
+from refundportal.prefetched import remember
 
 from . import states
 from .models import (
@@ -35,15 +36,15 @@ from .models import (
     TimelineEvent,
 )
 from .policy import Decision, Situation, decide, decision_message
-from .risk import Risk, assess_risk
+from .risk import Risk, assess_risk, refunder_since
 from .selectors import (
     Written,
     can_appeal,
     can_give_feedback,
+    filing_standing,
     has_appeal,
     has_open_request,
     order_refundable_now,
-    order_standing,
 )
 from .states import RefundStatus
 
@@ -190,11 +191,18 @@ def _assess(
     policy: RefundPolicy,
 ) -> Assessment:
     now = clock.now()
-    claims, open_request = order_standing(order)
-    refundable = order_refundable(order, claims)
+    standing = filing_standing(order, customer, refunder_since(now, policy))
+    refundable = order_refundable(order, standing.claims)
     breakdown, quantity_over = _breakdown(refundable, items)
     amount = money_sum([line.amount for line in breakdown])
-    risk = assess_risk(customer=customer, now=now, amount=amount, photos=photos, policy=policy)
+    risk = assess_risk(
+        customer=customer,
+        now=now,
+        amount=amount,
+        photos=photos,
+        policy=policy,
+        recent_requests=standing.recent_requests,
+    )
     situation = Situation(
         now=now,
         reason=reason,
@@ -206,7 +214,7 @@ def _assess(
         nothing_left=refundable.total <= 0,
         quantity_over=quantity_over,
         has_photo=bool(photos),
-        open_request=open_request,
+        open_request=standing.under_review,
         risk_flags=risk.flags,
     )
     return Assessment(order, breakdown, amount, risk, decide(situation, policy), photos)
@@ -223,13 +231,28 @@ def _refuse(assessment: Assessment) -> ApplicationError:
 
 
 def _own_order(customer: Any, number: str, *, lock: bool) -> Order:
-    qs = Order.objects.filter(number=number, customer=customer)
+    """The customer's order with its items, in one query (the items with
+    their order joined), the order row locked when ``lock``."""
+    items = OrderItem.objects.select_related("order").filter(
+        order__number=number, order__customer=customer
+    )
     if lock:
-        qs = qs.select_for_update()
-    order = qs.prefetch_related("items").first()
-    if order is None:
+        items = items.select_for_update(of=("order",))
+    rows = list(items)
+    if rows:
+        order = rows[0].order
+        for item in rows:
+            item.order = order
+        remember(order, "items", rows)
+        return order
+    # An order without items (none comes through the API) is read on its own.
+    orders = Order.objects.filter(number=number, customer=customer)
+    if lock:
+        orders = orders.select_for_update()
+    found = orders.prefetch_related("items").first()
+    if found is None:
         raise _fields_error("order", _("No such order among yours."))
-    return order
+    return found
 
 
 def refund_preview(
