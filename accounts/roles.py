@@ -4,6 +4,7 @@ A superuser has every role. "Staff" means agent, senior agent, finance and
 manager: they may read every order and request.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -38,12 +39,15 @@ def user_roles(user: Any) -> frozenset[str]:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
+    return remember_roles(user, user.groups.values_list("name", flat=True))
+
+
+def remember_roles(user: Any, group_names: Iterable[str]) -> frozenset[str]:
+    """Keep on ``user`` the roles its groups (read by the caller) give it."""
     if getattr(user, "is_superuser", False):
         roles = frozenset(ROLES)
     else:
-        roles = frozenset(
-            name for name in user.groups.values_list("name", flat=True) if name in ROLES
-        )
+        roles = frozenset(name for name in group_names if name in ROLES)
     setattr(user, _CACHE_ATTR, roles)
     return roles
 
