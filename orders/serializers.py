@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from refundportal.api import BoundedListField, StrictSerializer
+from refundportal.api import BoundedListField, BuiltOnceModelSerializer, StrictSerializer
 
 from .models import DiscountKind, Order, TenderMethod
 from .selectors import order_refundable
@@ -126,7 +126,7 @@ class EventSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(BuiltOnceModelSerializer):
     customer = serializers.CharField(source="customer.username")
     merchant = MerchantSerializer()
     items = serializers.SerializerMethodField()

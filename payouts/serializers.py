@@ -1,11 +1,11 @@
 from rest_framework import serializers
 
-from refundportal.api import StrictSerializer
+from refundportal.api import BuiltOnceModelSerializer, StrictSerializer
 
 from .models import Payout, PayoutAttempt, SandboxLedgerEntry
 
 
-class PayoutSerializer(serializers.ModelSerializer):
+class PayoutSerializer(BuiltOnceModelSerializer):
     refund = serializers.IntegerField(source="refund_id")
 
     class Meta:
@@ -25,7 +25,7 @@ class PayoutSerializer(serializers.ModelSerializer):
         ]
 
 
-class AttemptSerializer(serializers.ModelSerializer):
+class AttemptSerializer(BuiltOnceModelSerializer):
     class Meta:
         model = PayoutAttempt
         fields = ["number", "started_at", "finished_at", "outcome", "error", "duration_ms"]
@@ -50,7 +50,7 @@ class RerouteSerializer(StrictSerializer):
     note = serializers.CharField(max_length=1000)
 
 
-class LedgerSerializer(serializers.ModelSerializer):
+class LedgerSerializer(BuiltOnceModelSerializer):
     class Meta:
         model = SandboxLedgerEntry
         fields = ["idempotency_key", "method", "account", "amount", "outcome", "reference", "at"]

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from accounts import roles
 from orders.selectors import line_label
 from orders.serializers import ORDER_NUMBER_PATTERN
-from refundportal.api import MAX_ID, StrictSerializer
+from refundportal.api import MAX_ID, BuiltOnceModelSerializer, StrictSerializer
 
 from .models import Evidence, Reason, RefundRequest
 from .policy import decision_message
@@ -92,7 +92,7 @@ class PreviewSerializer(serializers.Serializer):
     breakdown = BreakdownLineSerializer(many=True)
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class EvidenceSerializer(BuiltOnceModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -162,7 +162,7 @@ def _auto_outcome(obj: RefundRequest) -> str:
     return first.to_status if first is not None else obj.status
 
 
-class RefundSerializer(serializers.ModelSerializer):
+class RefundSerializer(BuiltOnceModelSerializer):
     order = serializers.CharField(source="order.number")
     breakdown = serializers.SerializerMethodField()
     decision = serializers.SerializerMethodField()
