@@ -267,7 +267,8 @@
         row.appendChild(name);
         row.appendChild(cell("td", String(line.quantity), "num"));
         row.appendChild(cell("td", cny(line.gross), "num"));
-        row.appendChild(cell("td", "-" + cny(line.discount_share), "num"));
+        var off = toCents(line.discount_share);
+        row.appendChild(cell("td", off > 0 ? cny(-off) : cny(0), "num"));
         row.appendChild(cell("td", cny(line.amount), "num"));
         tbody.appendChild(row);
         sum += toCents(line.amount);
