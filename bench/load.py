@@ -265,6 +265,9 @@ def gunicorn(settings_module: str, settings_dir: Path, workers: int) -> Iterator
     }
     env.pop("REDIS_URL", None)
     server_log = settings_dir / "gunicorn.log"
+    # The portal's own request log goes to a file, as a log collector would
+    # take it: a terminal that reads it slowly must not slow the workers.
+    app_log = settings_dir / "portal.log"
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
         "refundportal.wsgi:application",
@@ -283,7 +286,10 @@ def gunicorn(settings_module: str, settings_dir: Path, workers: int) -> Iterator
         "--error-logfile",
         str(server_log),
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    with app_log.open("wb") as app_output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=app_output
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -307,7 +313,9 @@ def gunicorn(settings_module: str, settings_dir: Path, workers: int) -> Iterator
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        errors = server_log.read_text(errors="replace") if server_log.exists() else ""
+        errors = "".join(
+            path.read_text(errors="replace") for path in (server_log, app_log) if path.exists()
+        )
         tracebacks = errors.count("Traceback")
         if tracebacks:
             log(f"gunicorn logged {tracebacks} tracebacks; the last lines:\n{errors[-2000:]}")
