@@ -191,7 +191,7 @@ def _assess(
     policy: RefundPolicy,
 ) -> Assessment:
     now = clock.now()
-    standing = filing_standing(order, customer, refunder_since(now, policy))
+    standing = filing_standing(order, refunder_since(now, policy))
     refundable = order_refundable(order, standing.claims)
     breakdown, quantity_over = _breakdown(refundable, items)
     amount = money_sum([line.amount for line in breakdown])
