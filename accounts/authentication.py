@@ -1,6 +1,7 @@
 """Token authentication that reads the user's roles in the same query as
 the token: every API request needs both."""
 
+import functools
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -31,16 +32,19 @@ def _group_names() -> Subquery:
     return Subquery(joined.values("names"))  # type: ignore[misc]
 
 
+@functools.cache
+def _tokens() -> Any:
+    """Tokens with their users and group names: built once, then cloned by
+    each lookup (building the subquery costs as much as running it)."""
+    return Token.objects.select_related("user").annotate(group_names=_group_names())
+
+
 class TokenWithRolesAuthentication(TokenAuthentication):
     """DRF's token authentication, with the roles read alongside."""
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         try:
-            token = (
-                Token.objects.select_related("user")
-                .annotate(group_names=_group_names())
-                .get(key=key)
-            )
+            token = _tokens().get(key=key)
         except Token.DoesNotExist as exc:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from exc
         if not token.user.is_active:
