@@ -141,6 +141,14 @@ def payout_attempt(*, payout_id: int, as_of: datetime | None = None) -> AttemptR
 
     # 3. The answer.
     _record_answer(payout.pk, attempt.pk, result, duration_ms, as_of)
+    logger.info(
+        "payout %s attempt %s: %s in %d ms",
+        payout.pk,
+        attempt.number,
+        result.outcome,
+        duration_ms,
+        extra={"payout": payout.pk, "outcome": result.outcome},
+    )
     return AttemptReport(payout.pk, attempted=True, outcome=result.outcome)
 
 
