@@ -141,11 +141,14 @@ def as_filed(request: RefundRequest) -> RefundRequest:
     answers its own filing without being read back. Only for the answer:
     the caches are a snapshot of the moment of filing."""
     written: Written = request.written  # type: ignore[attr-defined]
+    # Lines, events and payouts in the order they were inserted, which is
+    # their id order (ids may be unknown where the database returns none
+    # from a bulk insert); photos as the read orders them.
     rows: dict[str, list[Any]] = {
-        "items": sorted(written.items, key=lambda row: row.pk),
+        "items": list(written.items),
         "evidence": sorted(written.evidence, key=lambda photo: (photo.created_at, photo.pk)),
-        "timeline": sorted(written.timeline, key=lambda event: (event.at, event.pk)),
-        "payouts": sorted(written.payouts, key=lambda payout: payout.pk),
+        "timeline": list(written.timeline),
+        "payouts": list(written.payouts),
     }
     for name, objects in rows.items():
         remember(request, name, objects)
