@@ -5,6 +5,7 @@ dashboard have believable history. Orders that already have a request are
 left alone, so running it again adds nothing."""
 
 import io
+import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ from .models import Reason, RefundRequest
 from .states import RefundStatus
 
 SEED = "refund-demo-1"
+RECENT_DAYS = 2
+RECENT_SHARE = 0.5
+QUEUE_HOURS = timedelta(hours=20)  # requests this fresh are left to the agents
 Progress = Callable[[int, int], None]
 
 
@@ -93,9 +97,16 @@ def _plan(order: Order, rng: random.Random) -> tuple[str, datetime, bool]:
 
 
 def seed_refunds(*, share: float = 0.06, progress: Progress | None = None) -> RefundSeedResult:
-    # Demo customers need no e-mail about history being written.
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-        return _seed_refunds(share, progress)
+    # Demo customers need no e-mail about history being written, and the
+    # console no line per payout attempt over the progress bar.
+    payout_log = logging.getLogger("payouts")
+    level = payout_log.level
+    payout_log.setLevel(logging.WARNING)
+    try:
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            return _seed_refunds(share, progress)
+    finally:
+        payout_log.setLevel(level)
 
 
 def _seed_refunds(share: float, progress: Progress | None) -> RefundSeedResult:
@@ -112,7 +123,14 @@ def _seed_refunds(share: float, progress: Progress | None) -> RefundSeedResult:
         .prefetch_related("items")
         .order_by("number")
     )
-    chosen = [o for o in candidates if _rng("pick", o.number).random() < share]
+    # The last two days get more requests, so that the review queue has work
+    # in it whenever the demo is seeded.
+    recent = now - timedelta(days=RECENT_DAYS)
+    chosen = [
+        o
+        for o in candidates
+        if _rng("pick", o.number).random() < (RECENT_SHARE if o.placed_at >= recent else share)
+    ]
     if progress is not None:
         progress(0, len(chosen))
     for order in chosen:
@@ -176,7 +194,7 @@ def _decide(
         return
     # Mostly within the 24 h review time; some late, for the SLA figures.
     decided_at = refund.created_at + timedelta(hours=rng.choice([1, 2, 3, 5, 8, 12, 20, 30]))
-    if decided_at > now or agent is None:
+    if decided_at > now or refund.created_at > now - QUEUE_HOURS or agent is None:
         return
     reviewer = senior if refund.escalated and senior is not None else agent
     with clock.frozen_at(decided_at):

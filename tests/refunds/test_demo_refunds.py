@@ -25,3 +25,16 @@ def test_seed_demo_files_decides_pays_and_rates_requests_once():
 
     call_command("seed_demo", orders=300, months=3, refund_share=0.2, verbosity=0)
     assert RefundRequest.objects.count() == count
+
+
+def test_the_demo_leaves_fresh_requests_in_the_agents_queue():
+    from tests.conftest import client_as
+    from tests.factories import UserFactory
+
+    call_command("seed_demo", verbosity=0)
+    agent = UserFactory(role="agent")
+
+    queue = client_as(agent).get("/api/v1/review-queue/").json()
+
+    assert queue["count"] >= 2
+    assert not any(item["sla"]["breached"] for item in queue["results"])
