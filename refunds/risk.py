@@ -8,8 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from .evidence import near_duplicates
-from .models import Evidence, RefundPolicy, RefundRequest, RiskLevel
-from .states import RefundStatus
+from .models import Evidence, RefundPolicy, RiskLevel
 
 FREQUENT_REFUNDER = "frequent_refunder"
 NEW_ACCOUNT = "new_account"
@@ -40,33 +39,24 @@ def assess_risk(
     amount: Decimal,
     photos: Sequence[Evidence],
     policy: RefundPolicy,
-    exclude_request_id: int | None = None,
-    recent_requests: int | None = None,
+    recent_requests: int,
 ) -> Risk:
-    """``recent_requests``, when the caller has counted them already, is the
-    customer's requests in the frequent-refunder window (``refunder_since``),
-    cancelled ones aside."""
+    """``recent_requests`` is the customer's requests in the frequent-refunder
+    window (from ``refunder_since``), cancelled ones aside: the caller reads
+    them with the order's own requests, in one query."""
     reasons: dict[str, Any] = {}
 
-    if recent_requests is None:
-        recent = RefundRequest.objects.filter(
-            customer=customer, created_at__gte=refunder_since(now, policy)
-        ).exclude(status=RefundStatus.CANCELLED)
-        if exclude_request_id:
-            recent = recent.exclude(pk=exclude_request_id)
-        count = recent.count()
-    else:
-        count = recent_requests
-    if count >= policy.frequent_refunder_count:
-        reasons[FREQUENT_REFUNDER] = {"requests": count, "days": policy.frequent_refunder_days}
+    if recent_requests >= policy.frequent_refunder_count:
+        reasons[FREQUENT_REFUNDER] = {
+            "requests": recent_requests,
+            "days": policy.frequent_refunder_days,
+        }
 
     age = now - customer.date_joined
     if age < timedelta(days=policy.new_account_days):
         reasons[NEW_ACCOUNT] = {"days_old": age.days}
 
     others = Evidence.objects.filter(request__isnull=False)
-    if exclude_request_id:
-        others = others.exclude(request_id=exclude_request_id)
     for photo in photos:
         matches = near_duplicates(others, photo.phash, policy.duplicate_photo_distance)
         if matches:

@@ -379,8 +379,6 @@ def _store(
         Evidence.objects.filter(pk__in=[p.pk for p in assessment.photos]).update(request=request)
         for photo in assessment.photos:
             photo.request = request
-    from .models import TimelineEvent
-
     event = TimelineEvent.objects.create(
         request=request,
         at=now,
@@ -624,18 +622,20 @@ def refund_sync_payouts(*, refund: RefundRequest, at: Any) -> RefundRequest:
     return refund
 
 
-def refund_note(*, refund: RefundRequest, actor: Any, note: str, at: Any) -> None:
-    """A timeline entry that changes no status (a reroute, an escalation)."""
-    from .models import TimelineEvent
-
-    TimelineEvent.objects.create(
+def refund_note(
+    *, refund: RefundRequest, actor: Any, note: str, at: Any, internal: bool = False
+) -> TimelineEvent:
+    """A timeline entry that changes no status (a reroute, an escalation, a
+    staff note); an ``internal`` one is for staff only."""
+    return TimelineEvent.objects.create(
         request=refund,
         at=at,
         actor=actor,
-        actor_role=roles.primary_role(actor) or "system" if actor else "system",
+        actor_role=(roles.primary_role(actor) or "system") if actor else "system",
         from_status=refund.status,
         to_status=refund.status,
         note=note,
+        internal=internal,
     )
 
 
@@ -869,13 +869,6 @@ def refund_note_add(
     with transaction.atomic():
         # The row lock keeps the status from moving under the note.
         locked = _locked(refund.pk)
-        return TimelineEvent.objects.create(
-            request=locked,
-            at=clock.now(),
-            actor=author,
-            actor_role=roles.primary_role(author) or roles.AGENT,
-            from_status=locked.status,
-            to_status=locked.status,
-            note=text,
-            internal=internal,
+        return refund_note(
+            refund=locked, actor=author, note=text, at=clock.now(), internal=internal
         )
