@@ -35,6 +35,7 @@ SEED = "refund-demo-1"
 RECENT_DAYS = 2
 RECENT_SHARE = 0.5
 QUEUE_HOURS = timedelta(hours=20)  # requests this fresh are left to the agents
+QUEUE_FLOOR = 3  # at least this many fresh requests wait for the agents after seeding
 Progress = Callable[[int, int], None]
 
 
@@ -176,7 +177,50 @@ def _seed_refunds(share: float, progress: Progress | None) -> RefundSeedResult:
         _rate(refund, rng, now, result)
         if progress is not None:
             progress(1, len(chosen))
+    _fill_queue(now, result)
     return result
+
+
+def _fill_queue(now: datetime, result: RefundSeedResult) -> None:
+    """Most fresh requests are decided by the rules at once; whatever the
+    day's draw, leave the agents some work: questions on recent deliveries
+    (reason "other" always waits for a person)."""
+    fresh = now - QUEUE_HOURS
+    waiting = RefundRequest.objects.filter(
+        status=RefundStatus.PENDING_REVIEW, created_at__gt=fresh
+    ).count()
+    if waiting >= QUEUE_FLOOR:
+        return
+    has_request = RefundRequest.objects.filter(order=OuterRef("pk"))
+    orders = (
+        Order.objects.filter(
+            number__startswith="DEMO",
+            status=OrderStatus.DELIVERED,
+            delivered_at__gt=fresh,
+            delivered_at__lte=now - timedelta(hours=1),
+        )
+        .exclude(Exists(has_request))
+        .select_related("customer")
+        .order_by("-delivered_at", "number")
+    )
+    for order in orders:
+        if waiting >= QUEUE_FLOOR:
+            break
+        assert order.delivered_at is not None
+        rng = _rng("question", order.number)
+        with clock.frozen_at(order.delivered_at + timedelta(minutes=rng.randint(10, 50))):
+            try:
+                services.refund_file(
+                    customer=order.customer,
+                    order_number=order.number,
+                    reason=Reason.OTHER,
+                    description=rng.choice(DESCRIPTIONS[Reason.OTHER]),
+                )
+            except ApplicationError:
+                result.refused += 1
+                continue
+        result.created += 1
+        waiting += 1
 
 
 def _decide(
