@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from orders.models import Order, TenderMethod
@@ -30,6 +30,7 @@ from refundportal.tasking import enqueue_on_commit
 
 from .gateways import GatewayResult, GatewayTimeout, gateway_for
 from .models import AttemptOutcome, Payout, PayoutAttempt
+from .selectors import tenders_with_open_payouts
 from .states import PayoutStatus
 
 logger = logging.getLogger(__name__)
@@ -53,13 +54,9 @@ def payouts_create_for_refund(*, refund: Any) -> list[Payout]:
     amount = to_money(refund.approved_amount or Decimal("0"))
     if amount <= 0:
         return []
-    # Each tender with what its open payouts already take, in one query.
-    tenders = list(
-        refund.order.tenders.order_by("position").annotate(
-            taken=Sum("payouts__amount", filter=Q(payouts__closed=False))
-        )
-    )
-    remaining = [to_money(t.amount) - to_money(t.taken or 0) for t in tenders]
+    taken = tenders_with_open_payouts(refund.order_id)
+    tenders = [tender for tender, _taken in taken]
+    remaining = [to_money(t.amount) - to_money(held) for t, held in taken]
     shares = split_over_tenders(amount, [t.amount for t in tenders], remaining)
     now = clock.now()
     payouts = Payout.objects.bulk_create(

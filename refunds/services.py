@@ -16,13 +16,17 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts import roles
-from orders.models import Order, OrderItem
-from orders.selectors import OrderRefundable, line_label, order_refundable
+from orders.models import Order
+from orders.selectors import (
+    OrderRefundable,
+    customer_order_with_items,
+    line_label,
+    order_refundable,
+)
 from payouts.services import payouts_create_for_refund
 from refundportal import clock
 from refundportal.api import ApplicationError, Conflict
 from refundportal.money import allocate, money_sum, part_of_line, to_money
-from refundportal.prefetched import remember
 
 from . import states
 from .models import (
@@ -231,20 +235,11 @@ def _refuse(assessment: Assessment) -> ApplicationError:
 
 
 def _own_order(customer: Any, number: str, *, lock: bool) -> Order:
-    """The customer's order with its items, in one query (the items with
-    their order joined), the order row locked when ``lock``."""
-    items = OrderItem.objects.select_related("order").filter(
-        order__number=number, order__customer=customer
-    )
-    if lock:
-        items = items.select_for_update(of=("order",))
-    rows = list(items)
-    if rows:
-        order = rows[0].order
-        for item in rows:
-            item.order = order
-        remember(order, "items", rows)
-        return order
+    """The customer's order with its items, in one query, the order row
+    locked when ``lock``."""
+    found = customer_order_with_items(customer.pk, number, lock=lock)
+    if found is not None:
+        return found
     # An order without items (none comes through the API) is read on its own.
     orders = Order.objects.filter(number=number, customer=customer)
     if lock:
