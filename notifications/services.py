@@ -8,7 +8,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from refundportal import clock
+from refundportal import clock, sqlrows
 from refundportal.tasking import enqueue_on_commit
 
 from .models import Notification
@@ -31,8 +31,8 @@ def notify(*, user: Any, event: str, context: dict[str, Any], link: str = "") ->
         for part in ("title", "body")
         for short, language in (("zh", "zh-hans"), ("en", "en"))
     }
-    notification = Notification.objects.create(
-        user=user, event=event, link=link, created_at=clock.now(), **texts
+    (notification,) = sqlrows.insert(
+        [Notification(user=user, event=event, link=link, created_at=clock.now(), **texts)]
     )
     if user.email:
         subject = f"{texts['title_zh']} / {texts['title_en']}"

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from orders.models import Order, TenderMethod
-from refundportal import clock
+from refundportal import clock, sqlrows
 from refundportal.api import ApplicationError, Conflict
 from refundportal.money import split_over_tenders, to_money
 from refundportal.tasking import enqueue_on_commit
@@ -59,21 +59,23 @@ def payouts_create_for_refund(*, refund: Any) -> list[Payout]:
     remaining = [to_money(t.amount) - to_money(held) for t, held in taken]
     shares = split_over_tenders(amount, [t.amount for t in tenders], remaining)
     now = clock.now()
-    payouts = Payout.objects.bulk_create(
-        Payout(
-            refund=refund,
-            tender=tender,
-            method=tender.method,
-            account=tender.account,
-            amount=share,
-            idempotency_key=new_idempotency_key(),
-            next_attempt_at=now,
-            enqueued_at=now,
-            created_at=now,
-            updated_at=now,
-        )
-        for tender, share in zip(tenders, shares, strict=True)
-        if share > 0
+    payouts = sqlrows.insert(
+        [
+            Payout(
+                refund=refund,
+                tender=tender,
+                method=tender.method,
+                account=tender.account,
+                amount=share,
+                idempotency_key=new_idempotency_key(),
+                next_attempt_at=now,
+                enqueued_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+            for tender, share in zip(tenders, shares, strict=True)
+            if share > 0
+        ]
     )
     _enqueue([p.pk for p in payouts])
     return payouts

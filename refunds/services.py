@@ -24,7 +24,7 @@ from orders.selectors import (
     order_refundable,
 )
 from payouts.services import payouts_create_for_refund
-from refundportal import clock
+from refundportal import clock, sqlrows
 from refundportal.api import ApplicationError, Conflict
 from refundportal.money import allocate, money_sum, part_of_line, to_money
 
@@ -327,7 +327,7 @@ def _store(
     decision = assessment.decision
     status = decision.outcome
     approved = decision.amount if status == RefundStatus.APPROVED else None
-    request = RefundRequest.objects.create(
+    request = RefundRequest(
         order=assessment.order,
         customer=customer,
         reason=reason,
@@ -349,6 +349,7 @@ def _store(
         created_at=now,
         updated_at=now,
     )
+    sqlrows.insert([request])
     # An approval is spread over the lines before they are written, as
     # _allocate_approval does for an agent's: one INSERT, no UPDATE after it.
     shares: list[Decimal | None] = (
@@ -356,25 +357,27 @@ def _store(
         if approved is not None and assessment.breakdown
         else [None] * len(assessment.breakdown)
     )
-    items = RefundItem.objects.bulk_create(
-        RefundItem(
-            request=request,
-            line=line.line,
-            item_id=line.item_id,
-            name=line.name,
-            quantity=line.quantity,
-            gross=line.gross,
-            discount_share=line.discount_share,
-            amount=line.amount,
-            approved_amount=share,
-        )
-        for line, share in zip(assessment.breakdown, shares, strict=True)
+    items = sqlrows.insert(
+        [
+            RefundItem(
+                request=request,
+                line=line.line,
+                item_id=line.item_id,
+                name=line.name,
+                quantity=line.quantity,
+                gross=line.gross,
+                discount_share=line.discount_share,
+                amount=line.amount,
+                approved_amount=share,
+            )
+            for line, share in zip(assessment.breakdown, shares, strict=True)
+        ]
     )
     if assessment.photos:
         Evidence.objects.filter(pk__in=[p.pk for p in assessment.photos]).update(request=request)
         for photo in assessment.photos:
             photo.request = request
-    event = TimelineEvent.objects.create(
+    event = TimelineEvent(
         request=request,
         at=now,
         actor=None,
@@ -385,6 +388,7 @@ def _store(
         rule=decision.rule,
         facts=decision.facts,
     )
+    sqlrows.insert([event])
     payouts = payouts_create_for_refund(refund=request) if status == RefundStatus.APPROVED else []
     _notify_status(request, assessment.message)
     request.written = Written(  # type: ignore[attr-defined]
