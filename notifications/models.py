@@ -7,8 +7,11 @@ class Notification(models.Model):
     """An in-app message. ``title`` and ``body`` are stored in both
     languages, so the reader sees the one their page is in."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    user = models.ForeignKey(  # (user, read_at, created_at) below serves its lookups
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
     event = models.CharField(max_length=40)
     title_zh = models.CharField(max_length=200)
