@@ -67,3 +67,16 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def loaded_width(image: Any) -> int:
+    """An image's natural width once it has loaded (pages load photos lazily,
+    and a busy server may answer after the page's own load event); 0 for a
+    broken image."""
+    image.scroll_into_view_if_needed()
+    image.evaluate(
+        "img => img.complete"
+        " || new Promise((resolve) => {"
+        " img.addEventListener('load', resolve); img.addEventListener('error', resolve); })"
+    )
+    return int(image.evaluate("img => img.naturalWidth"))

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts import roles
 from tests.factories import PASSWORD, UserFactory, create_order_at
 
-from .conftest import DESKTOP, PHONE, screenshot
+from .conftest import DESKTOP, PHONE, loaded_width, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -157,7 +157,7 @@ def test_customer_files_a_food_quality_refund_in_chinese_on_a_phone(open_page, t
     assert "自动审核" in timeline.last.inner_text()
     assert "已批准" in timeline.last.inner_text()
     assert page.locator(".photo-grid img").count() == 1
-    assert page.locator(".photo-grid img").evaluate("img => img.naturalWidth") > 0
+    assert loaded_width(page.locator(".photo-grid img")) > 0
     no_horizontal_scroll(page)
     snap(page, "refund-page-zh-phone")
 

@@ -24,7 +24,7 @@ from tests.analytics.support import year_of_history
 from tests.factories import PASSWORD, UserFactory, create_order, create_order_at
 
 from .a11y import assert_accessible
-from .conftest import DESKTOP, PHONE, SCREENSHOTS, screenshot
+from .conftest import DESKTOP, PHONE, SCREENSHOTS, loaded_width, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -177,12 +177,7 @@ def customer_journey(journey: Journey, tmp_path: Path) -> None:
     assert "¥28.00" in page.locator(".amounts").inner_text()
     photo = page.locator(".photo-grid img")
     assert photo.count() == 1
-    photo.scroll_into_view_if_needed()  # loaded lazily, below the fold on a phone
-    photo.evaluate(
-        "img => img.complete && img.naturalWidth > 0"
-        " || new Promise((resolve) => img.addEventListener('load', resolve))"
-    )
-    assert photo.evaluate("img => img.naturalWidth") > 0
+    assert loaded_width(photo) > 0  # loaded lazily, below the fold on a phone
     journey.visit("request")
 
 

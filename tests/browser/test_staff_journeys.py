@@ -20,7 +20,7 @@ from refunds.states import RefundStatus
 from tests.factories import PASSWORD, UserFactory, create_order, create_order_at, photo_upload
 
 from .a11y import assert_accessible
-from .conftest import DESKTOP, PHONE, SCREENSHOTS
+from .conftest import DESKTOP, PHONE, SCREENSHOTS, loaded_width
 from .conftest import screenshot as full_page_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -132,7 +132,7 @@ def test_an_agent_claims_a_request_and_approves_part_of_it(open_page):
     assert page.get_by_text("账户注册仅 2 天").is_visible()
     photo = page.locator(".evidence img").first
     assert photo.get_attribute("alt") == f"申请 #{refund.pk} 的第 1 张图片"
-    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert loaded_width(photo) > 0
     assert page.get_by_text("汤洒了一半，袋子里全是汤。").is_visible()
     screenshot(page, "review-request-zh-desktop")
 
