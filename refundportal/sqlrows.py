@@ -117,10 +117,12 @@ def insert(objects: Sequence[M]) -> list[M]:
     signals. Each object gets its primary key and counts as saved."""
     if not objects:
         return []
-    model = type(objects[0])
     if not connection.features.can_return_rows_from_bulk_insert:
-        return model._default_manager.bulk_create(objects)
-    sql, fields = _insert_plan(connection.vendor, model, len(objects))
+        # (SQLite before 3.35: no RETURNING, so one row at a time.)
+        for obj in objects:
+            obj.save(force_insert=True)
+        return list(objects)
+    sql, fields = _insert_plan(connection.vendor, type(objects[0]), len(objects))
     params = [
         field.get_db_prep_save(field.pre_save(obj, True), connection)
         for obj in objects

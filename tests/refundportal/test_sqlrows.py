@@ -238,3 +238,26 @@ def django_queries() -> Any:
     from django.test.utils import CaptureQueriesContext
 
     return CaptureQueriesContext(connection)
+
+
+def test_without_returning_rows_are_inserted_one_by_one_with_their_keys(monkeypatch):
+    from django.db import connection
+
+    # A property on the class outranks a value cached on the instance.
+    monkeypatch.setattr(
+        type(connection.features), "can_return_rows_from_bulk_insert", property(lambda _: False)
+    )
+    request = RefundRequestFactory(order=create_order(customer=old_customer()))
+    events = [
+        TimelineEvent(request=request, at=clock.now(), actor_role="system", to_status=status)
+        for status in ("pending_review", "approved")
+    ]
+
+    with django_queries() as queries:
+        written = sqlrows.insert(events)
+
+    assert len(queries) == 2
+    assert all(e.pk for e in written)
+    assert list(
+        TimelineEvent.objects.filter(request=request).order_by("pk").values_list("to_status")
+    ) == [("pending_review",), ("approved",)]
