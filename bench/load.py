@@ -240,12 +240,10 @@ def seed(orders: int) -> tuple[list[Job], list[Job]]:
     # statistics saying "empty" make PostgreSQL plan their foreign-key checks
     # as sequential scans, plans each server connection keeps while the table
     # grows; a platform in operation never has them.
-    filled = [
-        model._meta.db_table
-        for model in (User, User.groups.through, Group, Token, Merchant, Order, OrderItem)
-    ] + [Discount._meta.db_table, Tender._meta.db_table]
+    filled = (User, User.groups.through, Group, Token, Merchant, Order, OrderItem, Discount, Tender)
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in filled)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in filled))
+        cursor.execute(f"ANALYZE {tables}")
     bare = [
         Job("GET", f"/api/v1/refunds/?order=LOAD-{n:07d}", b"", tokens[n % customers], 200)
         for n in range(customers)

@@ -54,9 +54,9 @@ def payouts_create_for_refund(*, refund: Any) -> list[Payout]:
     amount = to_money(refund.approved_amount or Decimal("0"))
     if amount <= 0:
         return []
-    taken = tenders_with_open_payouts(refund.order_id)
-    tenders = [tender for tender, _taken in taken]
-    remaining = [to_money(t.amount) - to_money(held) for t, held in taken]
+    held = tenders_with_open_payouts(refund.order_id)
+    tenders = [tender for tender, _ in held]
+    remaining = [to_money(tender.amount) - to_money(taken) for tender, taken in held]
     shares = split_over_tenders(amount, [t.amount for t in tenders], remaining)
     now = clock.now()
     payouts = sqlrows.insert(

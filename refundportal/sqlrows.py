@@ -28,7 +28,7 @@ Plan = tuple[tuple[int, Any, tuple[Converter, ...]], ...]
 
 def columns(model: type[Model]) -> str:
     """The model's concrete columns, each qualified with its table, in the
-    order ``instances`` takes them."""
+    order ``instance`` takes their values."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     return ", ".join(f"{table}.{quote(f.column)}" for f in model._meta.concrete_fields)
