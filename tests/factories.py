@@ -12,9 +12,9 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
 from accounts import roles
+from refundportal import clock
 
 PASSWORD = "correct-horse-battery"
 
@@ -26,6 +26,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n:04d}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    date_joined = factory.LazyFunction(clock.now)
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
@@ -52,8 +53,8 @@ class OrderPayloadFactory(factory.DictFactory):
     number = factory.Sequence(lambda n: f"ORD-{n:06d}")
     customer = "customer"
     merchant = factory.Dict({"code": "M001", "name": "老王川菜馆"})
-    placed_at = factory.LazyFunction(lambda: (timezone.now() - timedelta(hours=1)).isoformat())
-    promised_at = factory.LazyFunction(lambda: (timezone.now() - timedelta(minutes=15)).isoformat())
+    placed_at = factory.LazyFunction(lambda: (clock.now() - timedelta(hours=1)).isoformat())
+    promised_at = factory.LazyFunction(lambda: (clock.now() - timedelta(minutes=15)).isoformat())
     status = "placed"
     items = factory.LazyFunction(lambda: [ItemFactory(unit_price="10.00", quantity=3)])
     delivery_fee = "3.00"
@@ -200,12 +201,6 @@ class RefundRequestFactory(factory.django.DjangoModelFactory):
     reason = "other"
     status = "pending_review"
     requested_amount = Decimal("1.00")
-    review_due_at = factory.LazyFunction(lambda: _clock_now() + timedelta(hours=24))
-    created_at = factory.LazyFunction(lambda: _clock_now())
+    review_due_at = factory.LazyFunction(lambda: clock.now() + timedelta(hours=24))
+    created_at = factory.LazyFunction(lambda: clock.now())
     updated_at = factory.LazyAttribute(lambda o: o.created_at)
-
-
-def _clock_now() -> datetime:
-    from refundportal import clock
-
-    return clock.now()

@@ -6,11 +6,14 @@ CI keeps; look at them: a page nobody has seen is not done.
 
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from refundportal import clock
 from tests.conftest import BASE_DIR, CHROMIUM, _missing
 
 LAUNCH_ARGS = [
@@ -24,6 +27,10 @@ LAUNCH_ARGS = [
 ]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 860}
+# Every browser test runs on this clock, in the test and in the live server's
+# threads alike: late in a month and mid-afternoon in Shanghai, so that nothing a
+# page shows depends on the day the suite runs.
+BROWSER_NOW = datetime(2026, 3, 26, 14, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", BASE_DIR / "artifacts" / "screenshots"))
 
 
@@ -37,6 +44,12 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(autouse=True)
+def now() -> Iterator[datetime]:
+    with clock.frozen_everywhere(BROWSER_NOW):
+        yield BROWSER_NOW
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from accounts import roles
+from refundportal import clock
 from tests.factories import PASSWORD, UserFactory, create_order_at
 
 from .conftest import DESKTOP, PHONE, loaded_width, screenshot
@@ -22,14 +22,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def veteran(username: str) -> Any:
     """A customer of a month, so that no risk flag holds the refund back."""
     return UserFactory(
-        username=username, role=roles.CUSTOMER, date_joined=timezone.now() - timedelta(days=30)
+        username=username, role=roles.CUSTOMER, date_joined=clock.now() - timedelta(days=30)
     )
 
 
 def lunch_order(customer: Any, *, late: timedelta = timedelta(0), ago: timedelta) -> Any:
     """Two dishes and rice, fees and a coupon: 32.00 + 18.00 + 2 x 2.00,
     delivery 5.00, packaging 2.00, coupon 8.00; paid 53.00."""
-    delivered_at = timezone.now() - ago
+    delivered_at = clock.now() - ago
     return create_order_at(
         customer=customer,
         status="delivered",
@@ -50,7 +50,7 @@ def lunch_order(customer: Any, *, late: timedelta = timedelta(0), ago: timedelta
 
 def breakfast_order(customer: Any) -> Any:
     """An older order, outside the refund window: no button."""
-    delivered_at = timezone.now() - timedelta(days=2)
+    delivered_at = clock.now() - timedelta(days=2)
     return create_order_at(
         customer=customer,
         status="delivered",
@@ -217,7 +217,7 @@ def test_customer_is_told_why_a_request_cannot_be_sent_and_appeals_a_rejection(o
     late_lunch = create_order_at(
         customer=customer,
         status="picked_up",
-        promised_at=timezone.now() - timedelta(minutes=10),
+        promised_at=clock.now() - timedelta(minutes=10),
         merchant={"code": "M-SHAXIAN", "name": "沙县小吃"},
     )
     rejected = services.refund_file(

@@ -5,11 +5,11 @@ English on a phone, with no sideways scrolling."""
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from accounts import roles
 from analytics.months import Month
 from analytics.services import kpi_rollup
+from refundportal import clock
 from tests.analytics.support import year_of_history
 from tests.factories import PASSWORD, UserFactory
 
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def history() -> Month:
-    now = timezone.now()
+    now = clock.now()
     year_of_history(now)
     kpi_rollup(now)
     UserFactory(username="wangjingli", role=roles.MANAGER)

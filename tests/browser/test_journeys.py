@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from accounts import roles
 from analytics.services import kpi_rollup
 from payouts.models import Payout
 from payouts.services import payout_attempt
 from payouts.states import PayoutStatus
+from refundportal import clock
 from refunds import services
 from refunds.states import RefundStatus
 from tests.analytics.support import year_of_history
@@ -136,9 +136,9 @@ def food_photo(tmp_path: Path) -> Path:
 def customer_journey(journey: Journey, tmp_path: Path) -> None:
     text, page = journey.text, journey.page
     customer = UserFactory(
-        username="xiaomei", role=roles.CUSTOMER, date_joined=timezone.now() - timedelta(days=30)
+        username="xiaomei", role=roles.CUSTOMER, date_joined=clock.now() - timedelta(days=30)
     )
-    delivered_at = timezone.now() - timedelta(minutes=30)
+    delivered_at = clock.now() - timedelta(minutes=30)
     # One dish, under the 30.00 cap of photo-backed refunds decided at once.
     order = create_order_at(
         customer=customer,
@@ -184,12 +184,12 @@ def customer_journey(journey: Journey, tmp_path: Path) -> None:
 def agent_journey(journey: Journey, tmp_path: Path) -> None:
     text, page = journey.text, journey.page
     UserFactory(username="kefu_li", role=roles.AGENT)
-    customer = UserFactory(role=roles.CUSTOMER, date_joined=timezone.now() - timedelta(days=60))
+    customer = UserFactory(role=roles.CUSTOMER, date_joined=clock.now() - timedelta(days=60))
     order = create_order_at(
         customer=customer,
         status="delivered",
-        promised_at=timezone.now() - timedelta(minutes=90),
-        delivered_at=timezone.now() - timedelta(hours=1),
+        promised_at=clock.now() - timedelta(minutes=90),
+        delivered_at=clock.now() - timedelta(hours=1),
         merchant={"code": "M002", "name": "沙县小吃（科技园店）"},
     )
     refund = services.refund_file(
@@ -237,7 +237,7 @@ def settle(payout_id: int) -> Payout:
 def finance_journey(journey: Journey, tmp_path: Path) -> None:
     text, page = journey.text, journey.page
     UserFactory(username="caiwu_chen", role=roles.FINANCE)
-    customer = UserFactory(role=roles.CUSTOMER, date_joined=timezone.now() - timedelta(days=90))
+    customer = UserFactory(role=roles.CUSTOMER, date_joined=clock.now() - timedelta(days=90))
     # Not yet accepted by the merchant: approved at once; the card is declined.
     order = create_order(
         customer=customer,
@@ -276,7 +276,7 @@ def finance_journey(journey: Journey, tmp_path: Path) -> None:
 
 def manager_journey(journey: Journey, tmp_path: Path) -> None:
     text, page = journey.text, journey.page
-    now = timezone.now()
+    now = clock.now()
     year_of_history(now)
     kpi_rollup(now)
     UserFactory(username="wangjingli", role=roles.MANAGER)

@@ -7,12 +7,12 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from accounts import roles
 from payouts.models import Payout
 from payouts.services import payout_attempt
 from payouts.states import PayoutStatus
+from refundportal import clock
 from refunds import services
 from refunds.evidence import process_photo
 from refunds.models import RefundRequest
@@ -63,7 +63,7 @@ def settle(payout_id: int) -> Payout:
 def review_scene():
     """A request held for review by a risk flag (a new account's photo of
     spilled soup), among others at every stage of their review time."""
-    now = timezone.now()
+    now = clock.now()
     newcomer = UserFactory(
         username="xiaomei", role=roles.CUSTOMER, date_joined=now - timedelta(days=2)
     )
@@ -201,7 +201,7 @@ def declined_payout() -> Payout:
     """An order the merchant has not accepted, paid by a card the gateway
     declines: the request is approved at once and its payout fails."""
     customer = UserFactory(
-        username="zhangsan", role=roles.CUSTOMER, date_joined=timezone.now() - timedelta(days=90)
+        username="zhangsan", role=roles.CUSTOMER, date_joined=clock.now() - timedelta(days=90)
     )
     order = create_order(
         customer=customer,

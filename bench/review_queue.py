@@ -1,9 +1,9 @@
 """How fast the review queue page renders with many pending requests.
 
-    python bench/queue.py --pending 10000 [--renders R]
+    python bench/review_queue.py --pending 10000 [--renders R]
 
 Makes its own scratch database (on DATABASE_URL's server when it is set, as
-``refundportal_bench_queue``, dropped afterwards; else a temporary SQLite
+``refundportal_bench_review_queue``, dropped afterwards; else a temporary SQLite
 file), migrates it, fills N pending requests in bulk, then renders /review/
 (page 1) R times (N by default) with Django's test client, logged in as an
 agent. Prints the server time per render (median and p95) and the number of
@@ -16,8 +16,6 @@ import os
 import sys
 from pathlib import Path
 
-# This file is named like the standard library's ``queue``: keep its folder
-# off the import path, or Celery and friends would import it instead.
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
 
@@ -33,7 +31,7 @@ from typing import Any  # noqa: E402
 
 from bench.scratch import postgres_database  # noqa: E402
 
-BENCH_DB = "refundportal_bench_queue"
+BENCH_DB = "refundportal_bench_review_queue"
 BATCH = 2000
 
 
