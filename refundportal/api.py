@@ -183,6 +183,13 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text="A stable machine string, e.g. `conflict`.")
     detail = serializers.CharField(help_text="A human sentence in the request's language.")
+    rule = serializers.CharField(
+        required=False, help_text="The auto-review rule that refused a filing, e.g. `R3`."
+    )
+    request = serializers.IntegerField(
+        required=False,
+        help_text="With `request_open` and `already_compensated`: the request that stands.",
+    )
 
     def get_fields(self) -> dict[str, serializers.Field]:
         # ``fields`` is also the name of Serializer's own attribute, so the

@@ -47,7 +47,8 @@ class Situation:
     nothing_left: bool = False
     quantity_over: bool = False
     has_photo: bool = False
-    open_request: bool = False
+    open_request: int | None = None  # the order's request under review
+    late_compensated_by: int | None = None  # the order's granted or open lateness request
     risk_flags: tuple[str, ...] = ()
 
 
@@ -78,6 +79,30 @@ def decide(s: Situation, p: PolicyNumbers) -> Decision:
     """The first rule of the policy table that matches ``s``."""
     delivered = s.order_status == OrderStatus.DELIVERED
 
+    # R3: one open request per order. It comes first: a customer whose
+    # request holds everything left is told a request is open, not that
+    # nothing is left.
+    if s.open_request is not None:
+        return Decision(
+            "refused",
+            "R3",
+            Decimal("0.00"),
+            {"request": s.open_request},
+            code="request_open",
+            http_status=409,
+        )
+
+    # R9, once per order: lateness already granted (or being decided).
+    if s.reason == Reason.LATE_DELIVERY and s.late_compensated_by is not None:
+        return Decision(
+            "refused",
+            "R9",
+            Decimal("0.00"),
+            {"request": s.late_compensated_by},
+            code="already_compensated",
+            http_status=409,
+        )
+
     # R1: nothing left to refund, or more units than are left.
     if s.nothing_left or s.quantity_over or s.requested_amount <= 0:
         return Decision(
@@ -101,10 +126,6 @@ def decide(s: Situation, p: PolicyNumbers) -> Decision:
             code="window_closed",
             http_status=400,
         )
-
-    # R3: one open request per order.
-    if s.open_request:
-        return Decision("refused", "R3", Decimal("0.00"), code="request_open", http_status=409)
 
     full = to_money(s.requested_amount)
 
@@ -210,7 +231,10 @@ def decision_message(rule: str, outcome: str, facts: dict[str, Any]) -> str:
             )
             % {"hours": f.get("window_hours"), "closed": _local(f["closed_at"])}
         ),
-        "R3": lambda: _("This order already has a request under review."),
+        "R3": lambda: (
+            _("This order already has a request under review: #%(request)s.")
+            % {"request": f.get("request")}
+        ),
         "R4": lambda: _("The merchant had not accepted the order yet: refunded in full."),
         "R5": lambda: _("The order was cancelled or could not be delivered: refunded in full."),
         "R6": lambda: (
@@ -241,6 +265,11 @@ def decision_message(rule: str, outcome: str, facts: dict[str, Any]) -> str:
         "R15": lambda: _("An agent will review your request."),
     }
     if rule == "R9":
+        if outcome == "refused":
+            return _(
+                "Lateness on this order is compensated once, and request #%(request)s "
+                "already covers it."
+            ) % {"request": f.get("request")}
         if outcome == "rejected" and "percent" in f:
             return _(
                 "Delivered %(minutes)s min late: %(percent)s %% of the amount paid rounds to "

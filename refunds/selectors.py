@@ -18,7 +18,7 @@ from orders.selectors import Claim, OrderRefundable, order_refundable
 from refundportal import clock, sqlrows
 from refundportal.prefetched import remember
 
-from .models import Evidence, RefundItem, RefundPolicy, RefundRequest, TimelineEvent
+from .models import Evidence, Reason, RefundItem, RefundPolicy, RefundRequest, TimelineEvent
 from .states import CLAIMING, RefundStatus
 
 # (order id, status, line, units, approved amount, requested amount) of a
@@ -77,22 +77,53 @@ class Standing:
     """What auto-review reads before it decides on a new request."""
 
     claims: dict[str, Claim]  # the order's lines held by its standing requests
-    under_review: bool  # the order has a request under review
+    open_request: int | None  # the order's request under review, if any
+    late_compensated_by: int | None  # the order's granted or open lateness request
     recent_requests: int  # the customer's requests since ``since``, cancelled ones aside
+
+
+def standing_of(order: Order, since: datetime, rows: Iterable[Any]) -> Standing:
+    """The order's standing from its customer's request rows: (id, created
+    at, reason) and a ``ClaimRow``, one row per line."""
+    recent: set[int] = set()
+    on_order: list[ClaimRow] = []
+    open_request = late_compensated_by = None
+    for pk, created_at, reason, *claim in rows:
+        row: ClaimRow = tuple(claim)
+        status = row[1]
+        if created_at >= since and status != RefundStatus.CANCELLED:
+            recent.add(pk)
+        if row[0] != order.pk:
+            continue
+        on_order.append(row)
+        if status == RefundStatus.PENDING_REVIEW:
+            open_request = pk
+        if reason == Reason.LATE_DELIVERY and status in CLAIMING:
+            late_compensated_by = late_compensated_by or pk
+    claims, _under_review = _claims(on_order)
+    return Standing(
+        claims=claims.get(order.pk, {}),
+        open_request=open_request,
+        late_compensated_by=late_compensated_by,
+        recent_requests=len(recent),
+    )
 
 
 @cache
 def _standing_sql(vendor: str) -> str:
     quote = connection.ops.quote_name
     requests, items = quote(RefundRequest._meta.db_table), quote(RefundItem._meta.db_table)
-    r = {name: f"{requests}.{quote(name)}" for name in ("id", "created_at", "order_id", "status")}
+    r = {
+        name: f"{requests}.{quote(name)}"
+        for name in ("id", "created_at", "reason", "order_id", "status")
+    }
     i = {
         name: f"{items}.{quote(name)}"
         for name in ("request_id", "line", "quantity", "approved_amount", "amount")
     }
     return (
-        f"SELECT {r['id']}, {r['created_at']}, {r['order_id']}, {r['status']}, "  # noqa: S608
-        f"{i['line']}, {i['quantity']}, {i['approved_amount']}, {i['amount']} "
+        f"SELECT {r['id']}, {r['created_at']}, {r['reason']}, {r['order_id']}, "  # noqa: S608
+        f"{r['status']}, {i['line']}, {i['quantity']}, {i['approved_amount']}, {i['amount']} "
         f"FROM {requests} LEFT OUTER JOIN {items} ON {r['id']} = {i['request_id']} "
         f"WHERE {requests}.{quote('customer_id')} = %s "
         f"AND ({r['order_id']} = %s OR {r['created_at']} >= %s)"
@@ -102,7 +133,7 @@ def _standing_sql(vendor: str) -> str:
 @cache
 def _standing_fields() -> tuple[Field, ...]:
     return sqlrows.model_fields(
-        RefundRequest, "id", "created_at", "order", "status"
+        RefundRequest, "id", "created_at", "reason", "order", "status"
     ) + sqlrows.model_fields(RefundItem, "line", "quantity", "approved_amount", "amount")
 
 
@@ -115,20 +146,7 @@ def filing_standing(order: Order, since: datetime) -> Standing:
         [order.customer_id, order.pk, sqlrows.datetime_param(since)],
         _standing_fields(),
     )
-    recent: set[int] = set()
-    on_order: list[ClaimRow] = []
-    for pk, created_at, *claim in rows:
-        row: ClaimRow = tuple(claim)
-        if created_at >= since and row[1] != RefundStatus.CANCELLED:
-            recent.add(pk)
-        if row[0] == order.pk:
-            on_order.append(row)
-    claims, under_review = _claims(on_order)
-    return Standing(
-        claims=claims.get(order.pk, {}),
-        under_review=order.pk in under_review,
-        recent_requests=len(recent),
-    )
+    return standing_of(order, since, rows)
 
 
 def refund_queryset_for(user: Any) -> QuerySet[RefundRequest]:
@@ -185,8 +203,26 @@ def as_filed(request: RefundRequest) -> RefundRequest:
     return request
 
 
-def has_open_request(order: Order) -> bool:
-    return RefundRequest.objects.filter(order=order, status=RefundStatus.PENDING_REVIEW).exists()
+def late_compensation(refund: RefundRequest) -> RefundRequest | None:
+    """Another request on the same order that compensates its lateness
+    (granted, or being decided): what agents see as "already compensated"."""
+    return (
+        RefundRequest.objects.filter(
+            order_id=refund.order_id, reason=Reason.LATE_DELIVERY, status__in=CLAIMING
+        )
+        .exclude(pk=refund.pk)
+        .order_by("created_at", "pk")
+        .first()
+    )
+
+
+def open_request_on(order_id: int) -> int | None:
+    """The id of the order's request under review, if any."""
+    return (
+        RefundRequest.objects.filter(order_id=order_id, status=RefundStatus.PENDING_REVIEW)
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def can_appeal(request: RefundRequest, policy: RefundPolicy | None = None) -> bool:

@@ -47,7 +47,7 @@ from .selectors import (
     can_give_feedback,
     filing_standing,
     has_appeal,
-    has_open_request,
+    open_request_on,
     order_refundable_now,
 )
 from .states import RefundStatus
@@ -218,7 +218,8 @@ def _assess(
         nothing_left=refundable.total <= 0,
         quantity_over=quantity_over,
         has_photo=bool(photos),
-        open_request=standing.under_review,
+        open_request=standing.open_request,
+        late_compensated_by=standing.late_compensated_by,
         risk_flags=risk.flags,
     )
     return Assessment(order, breakdown, amount, risk, decide(situation, policy), photos)
@@ -231,7 +232,18 @@ def _refuse(assessment: Assessment) -> ApplicationError:
         extra["available_at"] = decision.facts["available_at"]
     if decision.code == "window_closed":
         extra["closed_at"] = decision.facts["closed_at"]
+    if decision.code in ("request_open", "already_compensated"):
+        extra["request"] = decision.facts["request"]
     return ApplicationError(decision.code, assessment.message, decision.http_status, extra=extra)
+
+
+def _request_open(request_id: int) -> ApplicationError:
+    return ApplicationError(
+        "request_open",
+        decision_message("R3", "refused", {"request": request_id}),
+        409,
+        extra={"rule": "R3", "request": request_id},
+    )
 
 
 def _own_order(customer: Any, number: str, *, lock: bool) -> Order:
@@ -305,12 +317,14 @@ def refund_file(
     except IntegrityError as exc:
         # The partial unique index caught a second open request that slipped
         # past the lock (SQLite has no row locks).
-        if RefundRequest.objects.filter(
-            order__number=order_number, status=RefundStatus.PENDING_REVIEW
-        ).exists():
-            raise ApplicationError(
-                "request_open", _("This order already has a request under review."), 409
-            ) from exc
+        order_id = (
+            Order.objects.filter(number=order_number, customer=customer)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        open_request = open_request_on(order_id) if order_id is not None else None
+        if open_request is not None:
+            raise _request_open(open_request) from exc
         raise
 
 
@@ -473,10 +487,9 @@ def refund_appeal(
                 _("A request can be appealed once, within %(days)s days of the rejection.")
                 % {"days": policy.appeal_days}
             )
-        if has_open_request(locked.order):
-            raise ApplicationError(
-                "request_open", _("This order already has a request under review."), 409
-            )
+        open_request = open_request_on(locked.order_id)
+        if open_request is not None:
+            raise _request_open(open_request)
         if not _claim_still_refundable(locked):
             raise ApplicationError(
                 "not_refundable",

@@ -39,7 +39,7 @@ from refundportal.money import format_cny
 from . import risk, services
 from .models import Evidence, Reason, RefundRequest, RiskLevel, TimelineEvent
 from .policy import decision_message
-from .selectors import has_appeal, refund_queryset_for, review_queue
+from .selectors import has_appeal, late_compensation, refund_queryset_for, review_queue
 from .states import RefundStatus
 
 QUEUE_PAGE_SIZE = 25
@@ -524,6 +524,7 @@ def _render_request(
         "appeal_photos": [p for p in photos if p.for_appeal],
         "appeal": refund.appeal if has_appeal(refund) else None,
         "risk_lines": risk_lines(refund),
+        "compensated_by": late_compensation(refund),
         "risk_is_low": refund.risk_level == RiskLevel.LOW,
         "history": _history(refund),
         "payouts": sorted(refund.payouts.all(), key=lambda p: p.pk),

@@ -352,6 +352,17 @@ def test_request_open_is_told_on_the_form(now, veteran, client):
     assert "已有一个正在审核的申请" in _refused(response, "request_open")
 
 
+def test_the_form_links_an_open_request_that_holds_everything_left(now, veteran, client):
+    order = delivered_order(veteran, now)
+    refund = file_request(veteran, order, reason="other")  # the whole order, under review
+
+    response = client.get(form_url(order))
+
+    assert f'href="{page_url(refund)}"' in response.content.decode()
+    assert "已有申请正在审核" in text(response)
+    assert "已无可退金额" not in text(response)
+
+
 def test_not_refundable_is_told_on_the_form(now, veteran, client):
     order = underway_order(veteran, now, status="cancelled")
     file_request(veteran, order, reason="not_delivered")

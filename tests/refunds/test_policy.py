@@ -185,20 +185,88 @@ def test_a_second_request_while_one_is_under_review_is_a_conflict(now):
     assert response.status_code == 409
     assert response.json()["code"] == "request_open"
     assert response.json()["rule"] == "R3"
+    assert response.json()["request"] == first["id"]
     assert requests_on(order) == 1
 
 
-def test_nothing_left_comes_before_the_open_request(now):
-    # Rule 1 matches first: the request under review already claims the whole order.
+def test_an_open_request_holding_everything_left_is_named_not_nothing_left(now):
+    # The request under review claims the whole order: the customer is told
+    # which request is open, not that nothing is left.
     customer = old_customer()
-    client = client_as(customer)
+    client = english(client_as(customer))
     order = underway_order(customer, now, status="accepted")
-    filed(client, order, reason="other")
+    first = filed(client, order, reason="other")
 
     response = file_refund(client, order, reason="other")
 
-    assert response.status_code == 400
-    assert response.json()["code"] == "not_refundable"
+    assert response.status_code == 409
+    assert response.json()["code"] == "request_open"
+    assert response.json()["request"] == first["id"]
+    assert f"#{first['id']}" in response.json()["detail"]
+
+
+# --- R9 once per order: lateness is compensated once -------------------------------
+
+
+def test_a_second_late_delivery_request_is_already_compensated(now):
+    customer = old_customer()
+    client = english(client_as(customer))
+    order = delivered_order(customer, now, late=timedelta(minutes=45))
+    first = filed(client, order, reason="late_delivery")
+    assert_decided(first, status="approved", rule="R9", approved="12.00")
+
+    response = file_refund(client, order, reason="late_delivery")
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "already_compensated"
+    assert body["rule"] == "R9"
+    assert body["request"] == first["id"]
+    assert f"#{first['id']}" in body["detail"]
+    assert requests_on(order) == 1
+    # Paid once: the one payout of the first request, half of 24.00.
+    assert [p["amount"] for p in first["payouts"]] == ["12.00"]
+
+
+def test_lateness_already_refunded_is_not_compensated_again_after_payout(now):
+    customer = old_customer()
+    client = client_as(customer)
+    order = delivered_order(customer, now, late=timedelta(minutes=20))
+    first = filed(client, order, reason="late_delivery")
+    RefundRequest.objects.filter(pk=first["id"]).update(status="refunded")
+
+    response = file_refund(client, order, reason="late_delivery")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "already_compensated"
+
+
+def test_a_lateness_request_under_review_is_an_open_request(now):
+    customer = old_customer()
+    client = client_as(customer)
+    order = delivered_order(customer, now, late=timedelta(minutes=45))
+    first = filed(client, order, reason="late_delivery")
+    RefundRequest.objects.filter(pk=first["id"]).update(status="pending_review")
+
+    response = file_refund(client, order, reason="late_delivery")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "request_open"
+    assert response.json()["request"] == first["id"]
+
+
+def test_lateness_within_tolerance_may_be_asked_again_and_another_reason_still_files(now):
+    customer = old_customer()
+    client = client_as(customer)
+    order = delivered_order(customer, now, late=timedelta(minutes=45))
+    first = filed(client, order, reason="late_delivery")
+    RefundRequest.objects.filter(pk=first["id"]).update(status="rejected")
+
+    again = file_refund(client, order, reason="late_delivery")
+    assert again.status_code == 201, again.content
+
+    other = filed(client, order, reason="other")
+    assert other["status"] == "pending_review"
 
 
 # --- R4, R5: the platform's own failures -----------------------------------------
@@ -600,7 +668,8 @@ def situations(draw: Any) -> Situation:
         nothing_left=draw(st.booleans()) and requested == 0,
         quantity_over=draw(st.booleans()),
         has_photo=draw(st.booleans()),
-        open_request=draw(st.booleans()),
+        open_request=draw(st.none() | st.integers(min_value=1, max_value=10**6)),
+        late_compensated_by=draw(st.none() | st.integers(min_value=1, max_value=10**6)),
         risk_flags=tuple(
             draw(
                 st.lists(

@@ -572,3 +572,29 @@ def test_the_header_links_reviewers_to_the_queue(agent):
     html = browser_as(agent).get(QUEUE).content.decode()
     assert 'href="/review/"' in html
     assert 'href="/finance/payouts/"' not in html
+
+
+def test_the_risk_panel_says_when_lateness_was_already_compensated(agent, frozen):
+    customer = veteran()
+    order = create_order_at(
+        customer=customer,
+        status="delivered",
+        promised_at=frozen - timedelta(minutes=100),
+        delivered_at=frozen - timedelta(minutes=55),
+    )
+    late = services.refund_file(
+        customer=customer, order_number=order.number, reason="late_delivery"
+    )
+    assert late.status == RefundStatus.APPROVED
+    later = services.refund_file(customer=customer, order_number=order.number, reason="other")
+
+    html = browser_as(agent).get(page(later.pk)).content.decode()
+    chinese = browser_as(agent, "zh-hans").get(page(later.pk)).content.decode()
+
+    panel = html[html.index("data-risk") : html.index("</section>", html.index("data-risk"))]
+    assert f'data-compensated="{late.pk}"' in panel
+    assert "Already compensated" in panel
+    assert f"request #{late.pk} (¥12.00)" in panel
+    assert "已补偿过" in chinese
+    # The lateness request itself shows no such line.
+    assert "data-compensated" not in browser_as(agent).get(page(late.pk)).content.decode()
