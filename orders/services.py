@@ -19,7 +19,11 @@ from refundportal.money import money_sum, to_money
 
 from . import states
 from .models import DeliveryEvent, Discount, Merchant, Order, OrderItem, Tender
+from .signals import order_failed
 from .states import OrderStatus
+
+# The platform failed to earn the money of an order in these statuses.
+FAILED = frozenset({OrderStatus.CANCELLED, OrderStatus.DELIVERY_FAILED})
 
 # How far ahead of our clock a time from the ordering system may be. A little
 # drift between servers is normal; more is a bug upstream, and a delivery
@@ -212,4 +216,6 @@ def order_event_add(*, order: Order, status: str, at: datetime) -> tuple[Order, 
             raise Conflict(_("The order changed meanwhile; send the event again."))
         DeliveryEvent.objects.create(order=locked, status=status, at=at)
         locked.refresh_from_db()
+        if status in FAILED and locked.paid_total > 0:
+            order_failed.send(sender=Order, order=locked, at=at)
     return locked, True

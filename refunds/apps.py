@@ -10,11 +10,16 @@ class RefundsConfig(AppConfig):
     verbose_name = _("Refunds")
 
     def ready(self) -> None:
+        # Imported here, not at the top: models and services need the app
+        # registry that is being filled while this module loads.
+        from orders.signals import order_failed
         from refundportal import periodic
 
+        from .receivers import refund_failed_order
         from .services import sla_sweep
 
         periodic.register("sla_sweep")(sla_sweep)
+        order_failed.connect(refund_failed_order, dispatch_uid="refunds.refund_failed_order")
         post_migrate.connect(grant_manager_permissions, sender=self)
 
 

@@ -7,7 +7,7 @@ its payouts.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -34,6 +34,7 @@ from .models import (
     DecisionSource,
     Evidence,
     Feedback,
+    Reason,
     RefundItem,
     RefundPolicy,
     RefundRequest,
@@ -326,6 +327,42 @@ def refund_file(
         if open_request is not None:
             raise _request_open(open_request) from exc
         raise
+
+
+def refund_file_for_failed_order(*, order: Order) -> RefundRequest | None:
+    """SPEC step 8: a paid order that was cancelled or could not be
+    delivered refunds itself. A whole-order request is filed on the
+    customer's behalf, approved under rule R5 and paid; nothing is filed
+    when nothing is left. Runs inside the event's transaction, which holds
+    the order row.
+
+    A request of the customer's still under review keeps its claim and
+    stays with the agents; this one takes what is left beside it."""
+    policy = RefundPolicy.current()
+    with transaction.atomic():
+        customer = order.customer
+        locked = _own_order(customer, order.number, lock=True)
+        assessment = _assess(
+            customer=customer,
+            order=locked,
+            reason=Reason.NOT_DELIVERED,
+            items=(),
+            photos=[],
+            policy=policy,
+        )
+        if assessment.amount <= 0:
+            return None
+        # The platform's own failure is never refused or held: not by an
+        # open request, the filing window, nor risk (SPEC 4, rules 4-5).
+        owed = Decision("approved", "R5", assessment.amount, {"order_status": locked.status})
+        return _store(
+            customer,
+            Reason.NOT_DELIVERED,
+            "",
+            replace(assessment, decision=owed),
+            policy,
+            whole_order=True,
+        )
 
 
 def _store(
