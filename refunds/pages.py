@@ -373,6 +373,7 @@ def _render_refund(
                 "gross": row.gross,
                 "discount_share": row.discount_share,
                 "amount": row.amount,
+                "approved": row.approved_amount if refund.approved_amount is not None else None,
             }
             for row in refund.items.all()
         ],

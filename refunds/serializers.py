@@ -82,6 +82,15 @@ class BreakdownLineSerializer(serializers.Serializer):
     gross = money_out()
     discount_share = money_out()
     amount = money_out()
+    approved = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        help_text=(
+            "Once a decision approves an amount: this line's share of it (largest "
+            "remainder); the rows' shares add up to the approved amount."
+        ),
+    )
 
 
 class PreviewSerializer(serializers.Serializer):
@@ -206,8 +215,10 @@ class RefundSerializer(BuiltOnceModelSerializer):
 
     @extend_schema_field(BreakdownLineSerializer(many=True))
     def get_breakdown(self, obj: RefundRequest) -> list[dict[str, Any]]:
-        return [
-            {
+        decided = obj.approved_amount is not None
+        rows = []
+        for row in obj.items.all():
+            line = {
                 "line": row.line,
                 "name": line_label(row.line, row.name),
                 "quantity": row.quantity,
@@ -215,8 +226,10 @@ class RefundSerializer(BuiltOnceModelSerializer):
                 "discount_share": str(row.discount_share),
                 "amount": str(row.amount),
             }
-            for row in obj.items.all()
-        ]
+            if decided and row.approved_amount is not None:
+                line["approved"] = str(row.approved_amount)
+            rows.append(line)
+        return rows
 
     @extend_schema_field(DecisionSerializer(allow_null=True))
     def get_decision(self, obj: RefundRequest) -> dict[str, Any] | None:

@@ -66,8 +66,8 @@ class BreakdownLine:
     amount: Decimal
     item_id: int | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
+    def as_dict(self, approved: Decimal | None = None) -> dict[str, Any]:
+        row = {
             "line": self.line,
             "name": line_label(self.line, self.name),
             "quantity": self.quantity,
@@ -75,6 +75,9 @@ class BreakdownLine:
             "discount_share": str(self.discount_share),
             "amount": str(self.amount),
         }
+        if approved is not None:
+            row["approved"] = str(approved)
+        return row
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,20 @@ class Assessment:
     @property
     def message(self) -> str:
         return decision_message(self.decision.rule, self.decision.outcome, self.decision.facts)
+
+    @property
+    def approved_shares(self) -> list[Decimal | None]:
+        """The approved amount spread over the lines (largest remainder), as
+        filing stores it; nothing per line unless the outcome is an approval."""
+        if self.decision.outcome != RefundStatus.APPROVED or not self.breakdown:
+            return [None] * len(self.breakdown)
+        return list(allocate(self.decision.amount, [line.amount for line in self.breakdown]))
+
+    def breakdown_rows(self) -> list[dict[str, Any]]:
+        return [
+            line.as_dict(share)
+            for line, share in zip(self.breakdown, self.approved_shares, strict=True)
+        ]
 
 
 def _fields_error(field: str, message: str) -> ApplicationError:
@@ -403,11 +420,7 @@ def _store(
     sqlrows.insert([request])
     # An approval is spread over the lines before they are written, as
     # _allocate_approval does for an agent's: one INSERT, no UPDATE after it.
-    shares: list[Decimal | None] = (
-        list(allocate(approved, [line.amount for line in assessment.breakdown]))
-        if approved is not None and assessment.breakdown
-        else [None] * len(assessment.breakdown)
-    )
+    shares = assessment.approved_shares
     items = sqlrows.insert(
         [
             RefundItem(

@@ -147,7 +147,7 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 ),
                 "rule": decision.rule,
                 "message": assessment.message,
-                "breakdown": [line.as_dict() for line in assessment.breakdown],
+                "breakdown": assessment.breakdown_rows(),
             }
         )
 

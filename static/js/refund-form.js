@@ -211,6 +211,7 @@
     var breakdown = box.querySelector("[data-preview-breakdown]");
     var tbody = breakdown.querySelector("tbody");
     var total = breakdown.querySelector("[data-total]");
+    var approvedTotal = breakdown.querySelector("[data-approved-total]");
     var d = form.dataset;
     var timer = null;
     var controller = null;
@@ -259,21 +260,32 @@
       }
       amountLabel.textContent = outcomeKey === "approved" ? d.i18nAmountApproved : d.i18nAmountRequested;
       var sum = 0;
+      var approvedSum = 0;
       (data.breakdown || []).forEach(function (line) {
         var row = document.createElement("tr");
         row.dataset.line = line.line;
         var name = cell("th", line.name);
         name.scope = "row";
         row.appendChild(name);
-        row.appendChild(cell("td", String(line.quantity), "num"));
-        row.appendChild(cell("td", cny(line.gross), "num"));
-        var off = toCents(line.discount_share);
-        row.appendChild(cell("td", off > 0 ? cny(-off) : cny(0), "num"));
+        if (line.quantity) {
+          row.appendChild(cell("td", String(line.quantity), "num"));
+          row.appendChild(cell("td", cny(line.gross), "num"));
+          var off = toCents(line.discount_share);
+          row.appendChild(cell("td", off > 0 ? cny(-off) : cny(0), "num"));
+        } else {
+          /* Money left on a line whose units a partial refund took: no units, no price. */
+          var note = cell("small", " " + d.i18nWhatIsLeft, "muted");
+          name.appendChild(note);
+          ["—", "—", "—"].forEach(function (dash) { row.appendChild(cell("td", dash, "num")); });
+        }
         row.appendChild(cell("td", cny(line.amount), "num"));
+        row.appendChild(cell("td", line.approved !== undefined ? cny(line.approved) : "—", "num"));
         tbody.appendChild(row);
         sum += toCents(line.amount);
+        if (line.approved !== undefined) approvedSum += toCents(line.approved);
       });
       total.textContent = cny(sum);
+      approvedTotal.textContent = outcomeKey === "approved" ? cny(approvedSum) : "—";
       amount.textContent = cny(outcomeKey === "approved" ? data.amount : sum);
       breakdown.hidden = !(data.breakdown || []).length;
     }

@@ -141,6 +141,7 @@ def test_customer_files_a_food_quality_refund_in_chinese_on_a_phone(open_page, t
         "¥32.00",
         "-¥4.20",
         "¥27.80",
+        "¥27.80",
     ]
     page.get_by_label("问题描述").fill("鸡丁有一股异味，没法吃。")
     no_horizontal_scroll(page)
@@ -198,6 +199,8 @@ def test_customer_files_a_late_delivery_refund_in_english_on_a_desktop(open_page
     # The whole order: three dishes and the two fees, adding up to what was paid.
     assert preview.locator("tbody tr").count() == 5
     assert preview.locator("[data-total]").inner_text() == "¥53.00"
+    # What is asked, and what the rule refunds: half of it, never a table of 53.00 alone.
+    assert preview.locator("[data-approved-total]").inner_text() == "¥26.50"
     snap(page, "refund-form-en-desktop")
 
     page.get_by_role("button", name="Send request").click()

@@ -638,3 +638,48 @@ def test_the_badge_costs_one_query(now, veteran, client, django_assert_max_num_q
     ]
     assert len(counts) == 1
     assert "COUNT" in counts[0].upper()
+
+
+def _cells(html: str, attribute: str) -> list[str]:
+    return re.findall(rf"<td class=\"num\" {attribute}>([^<]*)</td>", html)
+
+
+def test_a_late_refund_shows_what_was_asked_and_what_is_refunded(now, veteran, client):
+    order = delivered_order(veteran, now, late=timedelta(minutes=45))
+    refund = file_request(veteran, order, reason="late_delivery")  # 50 % of 24.00
+
+    html = client.get(page_url(refund)).content.decode()
+
+    assert "申请金额" in html and "退款金额" in html
+    assert _cells(html, "data-total") == ["¥24.00"]
+    assert _cells(html, "data-approved-total") == ["¥12.00"]
+    assert _cells(html, "data-approved") == ["¥10.59", "¥1.06", "¥0.35"]
+
+
+def test_money_left_after_a_partial_refund_is_shown_as_it_is(now, veteran, client):
+    order = delivered_order(veteran, now)
+    item = first_item(order)
+    first = file_request(veteran, order, items=[{"item": item.pk, "quantity": 3}])
+    agent = UserFactory(role=roles.AGENT)
+    services.refund_decide(
+        refund=first, agent=agent, decision="approve", amount=Decimal("10.00"), note="部分"
+    )
+
+    form = client.get(form_url(order)).content.decode()
+    picker = form[
+        form.index('class="line-picker"') : form.index("</ul>", form.index('class="line-picker"'))
+    ]
+    rest = file_request(veteran, order)  # the whole order: what is left
+    html = client.get(page_url(rest)).content.decode()
+
+    # The dish's units are taken, but 11.18 of it is left: not "refunded".
+    assert "已退款" not in picker
+    assert "¥11.18" in picker
+    row = html[
+        html.index(f'data-line="{item.pk}"') : html.index(
+            "</tr>", html.index(f'data-line="{item.pk}"')
+        )
+    ]
+    assert ">0<" not in row
+    assert "¥11.18" in row
+    assert row.count("—") >= 3

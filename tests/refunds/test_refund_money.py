@@ -76,6 +76,7 @@ def test_a_whole_order_refund_explains_every_line(now):
             "gross": "30.00",
             "discount_share": "8.82",
             "amount": "21.18",
+            "approved": "21.18",
         },
         {
             "line": "delivery_fee",
@@ -84,6 +85,7 @@ def test_a_whole_order_refund_explains_every_line(now):
             "gross": "3.00",
             "discount_share": "0.88",
             "amount": "2.12",
+            "approved": "2.12",
         },
         {
             "line": "packaging_fee",
@@ -92,11 +94,62 @@ def test_a_whole_order_refund_explains_every_line(now):
             "gross": "1.00",
             "discount_share": "0.30",
             "amount": "0.70",
+            "approved": "0.70",
         },
     ]
     for line in body["breakdown"]:
         assert D(line["gross"]) - D(line["discount_share"]) == D(line["amount"])
     assert amounts(body["breakdown"]) == D(body["requested_amount"])
+
+
+def approved_total(breakdown: list[dict[str, Any]]) -> Decimal:
+    return sum((D(line["approved"]) for line in breakdown), D("0.00"))
+
+
+def test_a_late_refund_spreads_its_share_over_the_rows(now):
+    # 45 min late: 50 % of 24.00. The rows ask 24.00 and are refunded 12.00.
+    customer = old_customer()
+    order = delivered_order(customer, now, late=timedelta(minutes=45))
+    client = client_as(customer)
+
+    preview = client.post(
+        "/api/v1/refunds/preview/",
+        {"order": order.number, "reason": "late_delivery"},
+        format="json",
+    ).json()
+    body = filed(client, order, reason="late_delivery")
+
+    assert body["approved_amount"] == "12.00"
+    assert amounts(body["breakdown"]) == D("24.00")
+    assert approved_total(body["breakdown"]) == D("12.00")
+    assert [line["approved"] for line in body["breakdown"]] == ["10.59", "1.06", "0.35"]
+    assert preview["breakdown"] == body["breakdown"]
+
+
+def test_rows_carry_no_approved_share_before_a_decision(now):
+    customer = old_customer()
+    order = delivered_order(customer, now)
+
+    body = filed(client_as(customer), order, reason="other")
+
+    assert body["status"] == "pending_review"
+    assert all("approved" not in line for line in body["breakdown"])
+
+
+def test_a_partial_approval_spreads_over_the_rows_to_the_cent(now):
+    customer = old_customer()
+    order = delivered_order(customer, now)
+    refund = filed(client_as(customer), order, reason="other")
+    agent = UserFactory(role="agent")
+
+    decided = client_as(agent).post(
+        f"/api/v1/refunds/{refund['id']}/decide/",
+        {"decision": "approve", "amount": "10.01", "note": "部分退款"},
+        format="json",
+    )
+
+    assert decided.status_code == 200, decided.content
+    assert approved_total(decided.json()["breakdown"]) == D("10.01")
 
 
 def test_the_spec_example_refunds_7_06_per_item(now):
