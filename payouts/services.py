@@ -47,11 +47,12 @@ def _enqueue(payout_ids: list[int]) -> None:
         enqueue_on_commit(payout_attempt_task, pk)
 
 
-def payouts_create_for_refund(*, refund: Any) -> list[Payout]:
-    """Split an approved amount over the order's tenders, in proportion to
+def payouts_create_for_refund(*, refund: Any, amount: Decimal | None = None) -> list[Payout]:
+    """Split an approved amount (or ``amount`` of it: what an appeal adds to
+    a paid partial approval) over the order's tenders, in proportion to
     what each paid and never above what each has left to take back, and
     send the first attempts once the approval commits."""
-    amount = to_money(refund.approved_amount or Decimal("0"))
+    amount = to_money(refund.approved_amount or Decimal("0") if amount is None else amount)
     if amount <= 0:
         return []
     held = tenders_with_open_payouts(refund.order_id)

@@ -18,7 +18,15 @@ from orders.selectors import Claim, OrderRefundable, order_refundable
 from refundportal import clock, sqlrows
 from refundportal.prefetched import remember
 
-from .models import Evidence, Reason, RefundItem, RefundPolicy, RefundRequest, TimelineEvent
+from .models import (
+    DecisionSource,
+    Evidence,
+    Reason,
+    RefundItem,
+    RefundPolicy,
+    RefundRequest,
+    TimelineEvent,
+)
 from .states import CLAIMING, RefundStatus
 
 # (order id, status, line, units, approved amount, requested amount) of a
@@ -225,8 +233,22 @@ def open_request_on(order_id: int) -> int | None:
     )
 
 
+def is_refunded_partial(request: RefundRequest) -> bool:
+    """A person's approval of less than was asked, paid out (SPEC 2, step 7).
+    A lateness tier is the policy's amount, not a partial approval."""
+    return (
+        request.status == RefundStatus.REFUNDED
+        and request.decision_source != DecisionSource.AUTO
+        and request.approved_amount is not None
+        and request.approved_amount < request.requested_amount
+    )
+
+
 def can_appeal(request: RefundRequest, policy: RefundPolicy | None = None) -> bool:
-    if request.status != RefundStatus.REJECTED or has_appeal(request):
+    """Once, within the appeal window of the decision: a rejection, or a
+    partial approval once its approved part is refunded."""
+    appealable = request.status == RefundStatus.REJECTED or is_refunded_partial(request)
+    if not appealable or has_appeal(request):
         return False
     at = request.decided_at
     if at is None:

@@ -48,6 +48,7 @@ from .selectors import (
     can_give_feedback,
     filing_standing,
     has_appeal,
+    is_refunded_partial,
     open_request_on,
     order_refundable_now,
 )
@@ -525,16 +526,19 @@ def refund_cancel(*, request: RefundRequest, customer: Any) -> RefundRequest:
 def refund_appeal(
     *, request: RefundRequest, customer: Any, reason: str, evidence_ids: Sequence[int] = ()
 ) -> RefundRequest:
-    """A rejected request may be appealed once, within the appeal window: it
-    returns to the queue escalated, for a senior agent who did not reject it."""
+    """A rejection, or a partial approval once its approved part is refunded,
+    may be appealed once, within the appeal window: the request returns to
+    the queue escalated, for a senior agent who did not decide it. On a
+    partial approval what was paid stays paid: the appeal can only add."""
     policy = RefundPolicy.current()
     with transaction.atomic():
         locked = _locked(request.pk)
-        if locked.status != RefundStatus.REJECTED:
-            raise Conflict(_("Only a rejected request can be appealed."))
+        partial = is_refunded_partial(locked)
+        if locked.status != RefundStatus.REJECTED and not partial:
+            raise Conflict(_("Only a rejection, or a partial refund once paid, can be appealed."))
         if not can_appeal(locked, policy):
             raise Conflict(
-                _("A request can be appealed once, within %(days)s days of the rejection.")
+                _("A request can be appealed once, within %(days)s days of the decision.")
                 % {"days": policy.appeal_days}
             )
         open_request = open_request_on(locked.order_id)
@@ -574,7 +578,8 @@ def refund_appeal(
                 "escalated_at": now,
                 "breached": False,
                 "review_due_at": now + timedelta(hours=policy.review_sla_hours),
-                "approved_amount": None,
+                # A partial approval keeps what was paid; a rejection had none.
+                "approved_amount": locked.approved_amount if partial else None,
                 "assignee": None,
                 "claim_expires_at": None,
             },
@@ -591,14 +596,21 @@ def refund_appeal(
 
 
 def _claim_still_refundable(request: RefundRequest) -> bool:
-    """Whether the lines a rejected request asked for are still left: its
-    claim went back with the rejection, and an appeal takes it again."""
+    """Whether what an appeal asks for is still left. A rejected request's
+    claim went back with the rejection, and the appeal takes its lines
+    again; a paid partial approval still holds its units and its paid share,
+    and the appeal asks for the money between that and what was asked."""
     refundable = order_refundable_now(request.order)
+    partial = request.status == RefundStatus.REFUNDED
     for row in request.items.all():
         line = refundable.line(row.line)
-        if line is None or row.quantity > line.remaining_quantity:
+        if line is None:
             return False
-        if row.amount > line.remaining_amount:
+        if partial:
+            if row.amount - (row.approved_amount or 0) > line.remaining_amount:
+                return False
+            continue
+        if row.quantity > line.remaining_quantity or row.amount > line.remaining_amount:
             return False
     return True
 
@@ -652,6 +664,10 @@ def refund_sync_payouts(*, refund: RefundRequest, at: Any) -> RefundRequest:
     from payouts.models import Payout
     from payouts.states import PayoutStatus
 
+    if refund.status not in (RefundStatus.APPROVED, RefundStatus.PAYOUT_FAILED):
+        # Under review again (an appeal of a paid partial approval): its
+        # settled payouts say nothing about the appeal.
+        return refund
     statuses = list(
         Payout.objects.filter(refund=refund, closed=False).values_list("status", flat=True)
     )
@@ -785,9 +801,9 @@ def refund_decide(
         _check_reviewer(locked, agent)
         if _claim_is_live(locked, now) and locked.assignee_id != agent.pk:
             raise Conflict(_("Another agent holds this request; wait or ask them."))
-        if decision == "reject":
-            if not note:
-                raise _fields_error("note", _("A rejection needs a note for the customer."))
+        if decision == "reject" and not note:
+            raise _fields_error("note", _("A rejection needs a note for the customer."))
+        if decision == "reject" and locked.approved_amount is None:
             states.move(
                 locked,
                 RefundStatus.REJECTED,
@@ -801,12 +817,27 @@ def refund_decide(
             return locked
 
         requested = to_money(locked.requested_amount)
+        # An appeal of a paid partial approval: what was paid stays paid.
+        paid = to_money(locked.approved_amount) if locked.approved_amount is not None else None
+        if decision == "reject" and paid is not None:
+            states.move(
+                locked,
+                RefundStatus.REFUNDED,
+                at=now,
+                actor=agent,
+                actor_role=roles.primary_role(agent) or roles.AGENT,
+                note=note,
+                changes=_decision_changes(agent, now, note, approved=paid),
+            )
+            _notify_status(locked, note)
+            return locked
         approved = requested if amount is None else to_money(amount)
-        if approved <= 0 or approved > requested:
+        floor = paid or Decimal("0.00")
+        if approved <= floor or approved > requested:
             raise _fields_error(
                 "amount",
-                _("The amount must be above 0 and at most the requested %(amount)s.")
-                % {"amount": f"¥{requested}"},
+                _("The amount must be above %(floor)s and at most the requested %(amount)s.")
+                % {"floor": f"¥{floor}", "amount": f"¥{requested}"},
             )
         if approved < requested and not note:
             raise _fields_error("note", _("A partial approval needs a note for the customer."))
@@ -820,7 +851,7 @@ def refund_decide(
             changes=_decision_changes(agent, now, note, approved=approved),
         )
         _allocate_approval(locked, list(locked.items.all()), approved)
-        payouts_create_for_refund(refund=locked)
+        payouts_create_for_refund(refund=locked, amount=approved - floor)
         _notify_status(locked, note)
     return locked
 

@@ -30,11 +30,12 @@ S = RefundStatus
 INITIAL = frozenset({S.PENDING_REVIEW, S.APPROVED, S.REJECTED})
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.PENDING_REVIEW: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED}),
+    # To refunded: the appeal of a refunded partial approval, rejected.
+    S.PENDING_REVIEW: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED, S.REFUNDED}),
     S.REJECTED: frozenset({S.PENDING_REVIEW}),  # an appeal
     S.APPROVED: frozenset({S.REFUNDED, S.PAYOUT_FAILED}),
     S.PAYOUT_FAILED: frozenset({S.REFUNDED}),
-    S.REFUNDED: frozenset(),
+    S.REFUNDED: frozenset({S.PENDING_REVIEW}),  # the appeal of a partial approval
     S.CANCELLED: frozenset(),
 }
 

@@ -515,7 +515,7 @@ def test_no_appeal_form_on_an_approved_or_pending_request(now, veteran, client):
         assert "/appeal/" not in page
     response = client.post(page_url(approved, "appeal"), {"reason": "再看看"})
     assert response.status_code == 409
-    assert "只有被拒绝的申请才能申诉" in text(response)
+    assert "只有被拒绝的申请，或已到账的部分退款，才能申诉" in text(response)
 
 
 def test_a_rejected_request_can_be_rated_once(now, veteran, client):
