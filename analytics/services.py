@@ -415,7 +415,7 @@ def anomaly_check(at: datetime) -> dict[str, int]:
                 notify_role(
                     role=roles.MANAGER,
                     event="refund_rate_anomaly",
-                    context=facts,
+                    facts=facts,
                     link=f"/dashboard/?merchant={row['merchant__code']}",
                 )
 
@@ -437,7 +437,7 @@ def anomaly_check(at: datetime) -> dict[str, int]:
             if _claim_alert(AnomalyKind.REVIEW_SLA_DRIFT, "", windows.day, facts):
                 alerts += 1
                 notify_role(
-                    role=roles.MANAGER, event="review_sla_drift", context=facts, link="/dashboard/"
+                    role=roles.MANAGER, event="review_sla_drift", facts=facts, link="/dashboard/"
                 )
         AnomalyCheck.objects.get_or_create(
             day=windows.day, defaults={"checked_at": at, "alerts": alerts}

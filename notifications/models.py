@@ -4,8 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
-    """An in-app message. ``title`` and ``body`` are stored in both
-    languages, so the reader sees the one their page is in."""
+    """An in-app message: its ``event`` and the ``facts`` it was sent with.
+    Its title and body are rendered from them in the reader's language each
+    time it is read (``notifications.presenters``); no text is stored."""
 
     user = models.ForeignKey(  # (user, read_at, created_at) below serves its lookups
         settings.AUTH_USER_MODEL,
@@ -14,10 +15,7 @@ class Notification(models.Model):
         db_index=False,
     )
     event = models.CharField(max_length=40)
-    title_zh = models.CharField(max_length=200)
-    title_en = models.CharField(max_length=200)
-    body_zh = models.TextField(blank=True, default="")
-    body_en = models.TextField(blank=True, default="")
+    facts = models.JSONField(default=dict, blank=True)
     link = models.CharField(max_length=300, blank=True, default="")
     read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
@@ -29,10 +27,4 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
 
     def __str__(self) -> str:
-        return self.title_en
-
-    def title(self, language: str) -> str:
-        return self.title_zh if language.startswith("zh") else self.title_en
-
-    def body(self, language: str) -> str:
-        return self.body_zh if language.startswith("zh") else self.body_en
+        return f"{self.event} for {self.user_id}"

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
+from . import presenters
 from .models import Notification
 from .services import notification_mark_read
 
@@ -27,8 +28,8 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "notification": notification,
-            "title": notification.title(language),
-            "body": notification.body(language),
+            "title": presenters.title(notification, language),
+            "body": presenters.body(notification, language),
             "unread": notification.read_at is None,
         }
         for notification in page.object_list

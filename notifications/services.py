@@ -1,46 +1,39 @@
 """One notify service: an in-app notification and an e-mail (both
-languages) for every event a user cares about, sent after the commit."""
+languages) for every event a user cares about, sent after the commit.
+
+What is stored is the event and its facts (JSON); the words are rendered in
+the reader's language when read (``notifications.presenters``)."""
 
 import logging
 from typing import Any
 
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import translation
 
 from refundportal import clock, sqlrows
 from refundportal.tasking import enqueue_on_commit
 
 from .models import Notification
+from .presenters import LANGUAGES, render_part
 from .sms import sms_backend
 from .tasks import send_email
 
 logger = logging.getLogger(__name__)
 
 
-def _render(event: str, part: str, language: str, context: dict[str, Any]) -> str:
-    with translation.override(language):
-        return render_to_string(f"notifications/{part}/{event}.txt", context).strip()
-
-
-def notify(*, user: Any, event: str, context: dict[str, Any], link: str = "") -> Notification:
+def notify(*, user: Any, event: str, facts: dict[str, Any], link: str = "") -> Notification:
     """Write the in-app notification now (in the caller's transaction) and
     send the e-mail and SMS once that transaction commits."""
-    texts = {
-        f"{part}_{short}": _render(event, part, language, context)
-        for part in ("title", "body")
-        for short, language in (("zh", "zh-hans"), ("en", "en"))
-    }
     (notification,) = sqlrows.insert(
-        [Notification(user=user, event=event, link=link, created_at=clock.now(), **texts)]
+        [Notification(user=user, event=event, facts=facts, link=link, created_at=clock.now())]
     )
     if user.email:
-        subject = f"{texts['title_zh']} / {texts['title_en']}"
-        message = f"{texts['body_zh']}\n\n----\n\n{texts['body_en']}"
-        enqueue_on_commit(send_email, user.email, subject, message)
+        titles = [render_part(event, "title", facts, language) for _, language in LANGUAGES]
+        bodies = [render_part(event, "body", facts, language) for _, language in LANGUAGES]
+        enqueue_on_commit(send_email, user.email, " / ".join(titles), "\n\n----\n\n".join(bodies))
     phone = getattr(user, "phone", "")
     if phone:
-        transaction.on_commit(lambda: sms_backend().send(phone, texts["title_zh"]))
+        text = render_part(event, "title", facts, "zh-hans")
+        transaction.on_commit(lambda: sms_backend().send(phone, text))
     return notification
 
 
@@ -51,7 +44,7 @@ def notification_mark_read(*, user: Any, ids: list[int] | None = None) -> int:
     return qs.update(read_at=clock.now())
 
 
-def notify_role(*, role: str, event: str, context: dict[str, Any], link: str = "") -> int:
+def notify_role(*, role: str, event: str, facts: dict[str, Any], link: str = "") -> int:
     """Notify every active user holding ``role`` (superusers excluded: they
     would get every alert of every role)."""
     from django.contrib.auth import get_user_model
@@ -59,6 +52,6 @@ def notify_role(*, role: str, event: str, context: dict[str, Any], link: str = "
     users = get_user_model().objects.filter(groups__name=role, is_active=True).distinct()
     count = 0
     for user in users:
-        notify(user=user, event=event, context=context, link=link)
+        notify(user=user, event=event, facts=facts, link=link)
         count += 1
     return count

@@ -19,6 +19,8 @@ from django.utils.module_loading import import_string
 
 from refundportal import clock
 
+from .presenters import DECLINED, GATEWAY_TIMEOUT
+
 Outcome = Literal["succeeded", "retryable", "declined"]
 
 
@@ -64,10 +66,10 @@ class SandboxGateway:
             return paid
         seen = SandboxLedgerEntry.objects.filter(idempotency_key=idempotency_key).exists()
         if "decline" in account:
-            return self._record(idempotency_key, account, amount, "declined", "card declined")
+            return self._record(idempotency_key, account, amount, "declined", DECLINED)
         if "fail-always" in account or ("fail-once" in account and not seen):
-            self._record(idempotency_key, account, amount, "timeout", "gateway timeout")
-            raise GatewayTimeout("the sandbox gateway timed out")
+            self._record(idempotency_key, account, amount, "timeout", GATEWAY_TIMEOUT)
+            raise GatewayTimeout(GATEWAY_TIMEOUT)
         reference = f"SBX-{self.method.upper()}-{uuid.uuid4().hex[:20]}"
         try:
             with transaction.atomic():

@@ -3,10 +3,19 @@ from rest_framework import serializers
 from refundportal.api import BuiltOnceModelSerializer, StrictSerializer
 
 from .models import Payout, PayoutAttempt, SandboxLedgerEntry
+from .presenters import error_text
+
+
+class ErrorTextField(serializers.CharField):
+    """A stored payout error, in the reader's language."""
+
+    def to_representation(self, value: str) -> str:
+        return error_text(value or "")
 
 
 class PayoutSerializer(BuiltOnceModelSerializer):
     refund = serializers.IntegerField(source="refund_id")
+    last_error = ErrorTextField(read_only=True)
 
     class Meta:
         model = Payout
@@ -26,6 +35,8 @@ class PayoutSerializer(BuiltOnceModelSerializer):
 
 
 class AttemptSerializer(BuiltOnceModelSerializer):
+    error = ErrorTextField(read_only=True)
+
     class Meta:
         model = PayoutAttempt
         fields = ["number", "started_at", "finished_at", "outcome", "error", "duration_ms"]

@@ -30,6 +30,7 @@ from refundportal.tasking import enqueue_on_commit
 
 from .gateways import GatewayResult, GatewayTimeout, gateway_for
 from .models import AttemptOutcome, Payout, PayoutAttempt
+from .presenters import GATEWAY_ERROR, GATEWAY_TIMEOUT, NO_ANSWER, SWEPT
 from .selectors import tenders_with_open_payouts
 from .states import PayoutStatus
 
@@ -133,10 +134,10 @@ def payout_attempt(*, payout_id: int, as_of: datetime | None = None) -> AttemptR
             payout.idempotency_key, payout.account, payout.amount
         )
     except GatewayTimeout as exc:
-        result = GatewayResult("retryable", error=str(exc) or "timeout")
-    except Exception as exc:
+        result = GatewayResult("retryable", error=str(exc) or GATEWAY_TIMEOUT)
+    except Exception:
         logger.exception("payout %s: gateway error", payout.pk)
-        result = GatewayResult("retryable", error=f"{type(exc).__name__}: {exc}")
+        result = GatewayResult("retryable", error=GATEWAY_ERROR)
     duration_ms = int((time.monotonic() - began) * 1000)
 
     # 3. The answer.
@@ -289,19 +290,19 @@ def _recover(payout_id: int, at: datetime) -> int:
         ).update(
             finished_at=at,
             outcome=AttemptOutcome.SUCCEEDED if paid else AttemptOutcome.UNKNOWN,
-            error="" if paid else "no answer; taken back by the sweep",
+            error="" if paid else SWEPT,
         )
         if paid is not None:
             _succeed(payout, paid.reference, at)
         elif payout.round_attempts >= int(settings.PAYOUT_MAX_ATTEMPTS):
-            _fail(payout, at, "no answer after the last attempt", declined=False)
+            _fail(payout, at, NO_ANSWER, declined=False)
         else:
             Payout.objects.filter(pk=payout.pk).update(
                 status=PayoutStatus.PENDING,
                 next_attempt_at=at,
                 processing_since=None,
                 enqueued_at=None,
-                last_error="no answer; taken back by the sweep",
+                last_error=SWEPT,
                 updated_at=at,
             )
         refund_sync_payouts(refund=refund, at=at)
@@ -333,6 +334,7 @@ def payout_retry(*, payout: Payout, actor: Any) -> Payout:
 def payout_reroute(*, payout: Payout, actor: Any, method: str, note: str) -> Payout:
     """Close a failed payout and pay its amount to the customer's platform
     balance instead, as a new payout with its own key."""
+    from refunds.presenters import PAID_TO_BALANCE, PAYOUT_REROUTED
     from refunds.services import refund_note
 
     if method != TenderMethod.WALLET:
@@ -362,11 +364,20 @@ def payout_reroute(*, payout: Payout, actor: Any, method: str, note: str) -> Pay
             created_at=now,
             updated_at=now,
         )
+        # Finance's words are for staff; the customer reads where the money goes.
         refund_note(
             refund=refund,
             actor=actor,
-            note=_("Payout of %(amount)s rerouted to the platform balance: %(note)s")
-            % {"amount": f"¥{locked.amount}", "note": note},
+            message=PAYOUT_REROUTED,
+            facts={"amount": str(locked.amount), "note": note},
+            at=now,
+            internal=True,
+        )
+        refund_note(
+            refund=refund,
+            actor=None,
+            message=PAID_TO_BALANCE,
+            facts={"amount": str(locked.amount)},
             at=now,
         )
         _enqueue([new.pk])

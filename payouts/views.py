@@ -17,6 +17,7 @@ from accounts.permissions import IsFinance, IsFinanceOrManager
 
 from . import services
 from .models import Payout, SandboxLedgerEntry
+from .presenters import error_text
 from .selectors import payouts_filtered
 from .serializers import (
     LedgerSerializer,
@@ -133,7 +134,7 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                     p.amount,
                     p.status,
                     p.attempts,
-                    p.last_error,
+                    error_text(p.last_error),
                     p.gateway_reference or "",
                     p.idempotency_key,
                     timezone.localtime(p.created_at).isoformat(timespec="seconds"),

@@ -320,6 +320,9 @@ class TimelineEvent(models.Model):
     to_status = models.CharField(max_length=20)
     note = models.TextField(blank=True, default="")
     rule = models.CharField(max_length=8, blank=True, default="")
+    # A system sentence's id (``refunds.presenters``), rendered from ``facts``
+    # in the reader's language; ``note`` holds only what a person typed.
+    message = models.CharField(max_length=40, blank=True, default="")
     facts = models.JSONField(default=dict, blank=True)
     internal = models.BooleanField(
         _("internal"),

@@ -43,7 +43,7 @@ from . import services
 from .evidence import max_bytes, process_photo
 from .forms import AppealForm, FeedbackForm, PhotoFormMixin, RefundForm
 from .models import EVIDENCE_REASONS, Evidence, Reason, RefundPolicy, RefundRequest, TimelineEvent
-from .policy import decision_message
+from .presenters import decision_note, timeline_note
 from .selectors import (
     can_appeal,
     can_give_feedback,
@@ -315,12 +315,6 @@ def _actor(event: TimelineEvent) -> str:
     return str(ACTOR_LABELS.get(event.actor_role, ""))
 
 
-def _event_note(event: TimelineEvent) -> str:
-    """Automatic steps are told in the reader's language from the rule and
-    the numbers it saw, as the API does; people's notes as written."""
-    return decision_message(event.rule, event.to_status, event.facts) if event.rule else event.note
-
-
 def _timeline(refund: RefundRequest) -> list[TimelineStep]:
     steps = [
         TimelineStep(
@@ -330,23 +324,12 @@ def _timeline(refund: RefundRequest) -> list[TimelineStep]:
             if event.to_status in RefundStatus.values
             else event.to_status,
             actor=_actor(event),
-            note=_event_note(event),
+            note=timeline_note(event),
         )
         for event in refund.timeline.all()
         if not event.internal  # staff notes the customer never sees
     ]
     return list(reversed(steps))
-
-
-def _decision_sentence(refund: RefundRequest) -> str:
-    if not refund.decision_source:
-        return ""
-    if refund.decision_source != "auto":
-        return refund.decision_note
-    # The outcome the rule reached when it decided: the first step.
-    first = next(iter(refund.timeline.all()), None)
-    outcome = first.to_status if first is not None else refund.status
-    return decision_message(refund.decision_rule, outcome, refund.decision_facts)
 
 
 def _render_refund(
@@ -377,7 +360,7 @@ def _render_refund(
             }
             for row in refund.items.all()
         ],
-        "decision": _decision_sentence(refund),
+        "decision": decision_note(refund),
         "timeline": _timeline(refund),
         "payouts": sorted((p for p in refund.payouts.all() if not p.closed), key=lambda p: p.pk),
         "photos": [p for p in photos if not p.for_appeal],

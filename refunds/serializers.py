@@ -12,7 +12,7 @@ from orders.serializers import ORDER_NUMBER_PATTERN
 from refundportal.api import MAX_ID, BuiltOnceModelSerializer, StrictSerializer
 
 from .models import Evidence, Reason, RefundRequest
-from .policy import decision_message
+from .presenters import decision_note, timeline_note
 from .selectors import can_appeal, can_give_feedback
 from .services import MAX_PHOTOS, NOTE_MAX_LENGTH
 
@@ -157,20 +157,6 @@ class RiskSerializer(serializers.Serializer):
     flags = serializers.ListField(child=serializers.CharField())
 
 
-def _note(rule: str, outcome: str, facts: dict[str, Any], stored: str) -> str:
-    """Automatic decisions are rendered in the reader's language from the
-    rule and the numbers it saw; people's notes are shown as written."""
-    return decision_message(rule, outcome, facts) if rule else stored
-
-
-def _auto_outcome(obj: RefundRequest) -> str:
-    """The status auto-review gave the request (its first timeline event):
-    the note explains that decision, whatever the request became since (an
-    appealed rejection is under review again, but was still a rejection)."""
-    first = next(iter(obj.timeline.all()), None)
-    return first.to_status if first is not None else obj.status
-
-
 _MONEY = money_out()
 _WHEN = serializers.DateTimeField()
 
@@ -238,11 +224,7 @@ class RefundSerializer(BuiltOnceModelSerializer):
         return {
             "source": obj.decision_source,
             "rule": obj.decision_rule,
-            "note": _note(
-                obj.decision_rule, _auto_outcome(obj), obj.decision_facts, obj.decision_note
-            )
-            if obj.decision_source == "auto"
-            else obj.decision_note,
+            "note": decision_note(obj),
             "at": timezone.localtime(obj.decided_at).isoformat(),
         }
 
@@ -275,7 +257,7 @@ class RefundSerializer(BuiltOnceModelSerializer):
                 "from_status": event.from_status or None,
                 "to_status": event.to_status,
                 "actor_role": event.actor_role,
-                "note": _note(event.rule, event.to_status, event.facts, event.note),
+                "note": timeline_note(event),
             }
             if staff:
                 step["internal"] = event.internal

@@ -24,11 +24,11 @@ from orders.selectors import (
     order_refundable,
 )
 from payouts.services import payouts_create_for_refund
-from refundportal import clock, sqlrows
+from refundportal import clock, sentences, sqlrows
 from refundportal.api import ApplicationError, Conflict
 from refundportal.money import allocate, money_sum, part_of_line, to_money
 
-from . import states
+from . import presenters, states
 from .models import (
     Appeal,
     DecisionSource,
@@ -407,7 +407,7 @@ def _store(
         approved_amount=approved,
         decision_source=DecisionSource.AUTO,
         decision_rule=decision.rule,
-        decision_note=assessment.message,
+        decision_note="",  # rendered from the rule and its facts when read
         decision_facts=decision.facts,
         decided_at=now,
         risk_score=assessment.risk.score,
@@ -449,13 +449,14 @@ def _store(
         actor_role="system",
         from_status="",
         to_status=status,
-        note=assessment.message,
         rule=decision.rule,
         facts=decision.facts,
     )
     sqlrows.insert([event])
     payouts = payouts_create_for_refund(refund=request) if status == RefundStatus.APPROVED else []
-    _notify_status(request, assessment.message)
+    _notify_status(
+        request, presenters.auto_decision(decision.rule, decision.outcome, decision.facts)
+    )
     request.written = Written(  # type: ignore[attr-defined]
         items=items, evidence=list(assessment.photos), timeline=[event], payouts=payouts
     )
@@ -471,7 +472,9 @@ def _allocate_approval(request: RefundRequest, rows: list[RefundItem], approved:
     RefundItem.objects.bulk_update(rows, ["approved_amount"])
 
 
-def _notify_status(request: RefundRequest, note: str) -> None:
+def _notify_status(request: RefundRequest, note: dict[str, Any] | None) -> None:
+    """Tell the customer where the request stands; ``note`` is a stored
+    sentence (``refundportal.sentences``) or None."""
     from notifications.services import notify
 
     event = {
@@ -485,7 +488,7 @@ def _notify_status(request: RefundRequest, note: str) -> None:
         notify(
             user=request.customer,
             event=event,
-            context={"request": request, "note": note},
+            facts={"request": presenters.request_facts(request), "note": note},
             link=f"/refunds/{request.pk}/",
         )
 
@@ -516,10 +519,10 @@ def refund_cancel(*, request: RefundRequest, customer: Any) -> RefundRequest:
             at=clock.now(),
             actor=customer,
             actor_role=roles.CUSTOMER,
-            note=_("Cancelled by the customer."),
+            message=presenters.CANCELLED_BY_CUSTOMER,
             changes={"assignee": None, "claim_expires_at": None},
         )
-        _notify_status(locked, "")
+        _notify_status(locked, None)
     return locked
 
 
@@ -589,7 +592,7 @@ def refund_appeal(
         notify(
             user=locked.customer,
             event="refund_appealed",
-            context={"request": locked},
+            facts={"request": presenters.request_facts(locked)},
             link=f"/refunds/{locked.pk}/",
         )
     return locked
@@ -681,30 +684,39 @@ def refund_sync_payouts(*, refund: RefundRequest, at: Any) -> RefundRequest:
         return refund
     if refund.status == target or not states.can_move(refund.status, target):
         return refund
+    message = (
+        presenters.PAYOUTS_SUCCEEDED
+        if target == RefundStatus.REFUNDED
+        else presenters.PAYOUT_FAILED
+    )
+    states.move(refund, target, at=at, actor=None, actor_role="system", message=message)
     if target == RefundStatus.REFUNDED:
-        note = _("Every payout succeeded: the money is on its way back.")
-    else:
-        note = _("A payout failed; finance has been alerted.")
-    states.move(refund, target, at=at, actor=None, actor_role="system", note=note)
-    if target == RefundStatus.REFUNDED:
-        _notify_status(refund, note)
+        _notify_status(refund, sentences.sentence(message))
     else:
         from notifications.services import notify_role
 
         notify_role(
             role=roles.FINANCE,
             event="payout_failed",
-            context={"request": refund},
+            facts={"request": presenters.request_facts(refund)},
             link=f"/finance/payouts/?refund={refund.pk}",
         )
     return refund
 
 
 def refund_note(
-    *, refund: RefundRequest, actor: Any, note: str, at: Any, internal: bool = False
+    *,
+    refund: RefundRequest,
+    actor: Any,
+    at: Any,
+    note: str = "",
+    message: str = "",
+    facts: dict[str, Any] | None = None,
+    internal: bool = False,
 ) -> TimelineEvent:
     """A timeline entry that changes no status (a reroute, an escalation, a
-    staff note); an ``internal`` one is for staff only."""
+    staff note): a person's ``note``, or a system sentence's ``message`` id
+    with its ``facts``; an ``internal`` one is for staff only."""
     return TimelineEvent.objects.create(
         request=refund,
         at=at,
@@ -713,6 +725,8 @@ def refund_note(
         from_status=refund.status,
         to_status=refund.status,
         note=note,
+        message=message,
+        facts=facts or {},
         internal=internal,
     )
 
@@ -813,7 +827,7 @@ def refund_decide(
                 note=note,
                 changes=_decision_changes(agent, now, note, approved=None),
             )
-            _notify_status(locked, note)
+            _notify_status(locked, sentences.typed(note))
             return locked
 
         requested = to_money(locked.requested_amount)
@@ -829,7 +843,7 @@ def refund_decide(
                 note=note,
                 changes=_decision_changes(agent, now, note, approved=paid),
             )
-            _notify_status(locked, note)
+            _notify_status(locked, sentences.typed(note))
             return locked
         approved = requested if amount is None else to_money(amount)
         floor = paid or Decimal("0.00")
@@ -852,7 +866,7 @@ def refund_decide(
         )
         _allocate_approval(locked, list(locked.items.all()), approved)
         payouts_create_for_refund(refund=locked, amount=approved - floor)
-        _notify_status(locked, note)
+        _notify_status(locked, sentences.typed(note) if note else None)
     return locked
 
 
@@ -896,14 +910,14 @@ def sla_sweep(at: Any) -> dict[str, int]:
                     refund_note(
                         refund=refund,
                         actor=None,
-                        note=_("Escalated: %(percent)s %% of the review time has passed.")
-                        % {"percent": 80},
+                        message=presenters.ESCALATED,
+                        facts={"percent": 80},
                         at=at,
                     )
                     notify_role(
                         role=roles.SENIOR_AGENT,
                         event="refund_escalated",
-                        context={"request": refund},
+                        facts={"request": presenters.request_facts(refund)},
                         link=f"/review/{refund.pk}/",
                     )
     breached = pending.filter(breached=False, review_due_at__lt=at).update(breached=True)
@@ -924,13 +938,13 @@ def sla_sweep(at: Any) -> dict[str, int]:
             notify_role(
                 role=roles.FINANCE,
                 event="payout_delayed",
-                context={"request": unpaid, "hours": hours},
+                facts={"request": presenters.request_facts(unpaid), "hours": hours},
                 link=f"/finance/payouts/?refund={unpaid.pk}",
             )
             notify(
                 user=unpaid.customer,
                 event="refund_delayed",
-                context={"request": unpaid},
+                facts={"request": presenters.request_facts(unpaid)},
                 link=f"/refunds/{unpaid.pk}/",
             )
     return {"escalated": escalated, "breached": breached, "payout_delayed": delayed}

@@ -38,7 +38,7 @@ from refundportal.money import format_cny
 
 from . import risk, services
 from .models import Evidence, Reason, RefundRequest, RiskLevel, TimelineEvent
-from .policy import decision_message
+from .presenters import timeline_note
 from .selectors import has_appeal, late_compensation, refund_queryset_for, review_queue
 from .states import RefundStatus
 
@@ -423,9 +423,7 @@ def _steps(refund: RefundRequest) -> list[Step]:
                 to_label=_status_label(event.to_status),
                 to_status=event.to_status,
                 actor=actor,
-                note=decision_message(event.rule, event.to_status, event.facts)
-                if event.rule
-                else event.note,
+                note=timeline_note(event),
                 internal=event.internal,
             )
         )

@@ -58,6 +58,7 @@ def move(
     actor: Any = None,
     actor_role: str,
     note: str = "",
+    message: str = "",
     rule: str = "",
     facts: dict[str, Any] | None = None,
     changes: dict[str, Any] | None = None,
@@ -65,7 +66,8 @@ def move(
     """Move ``request`` to ``to``: refuse a move the table does not allow,
     write the row only if nobody moved it meanwhile, and append the event.
 
-    ``changes`` are other columns written in the same UPDATE.
+    ``changes`` are other columns written in the same UPDATE. ``note`` is
+    what a person typed; a system sentence is a ``message`` id with ``facts``.
     """
     from .models import RefundRequest, TimelineEvent
 
@@ -89,6 +91,7 @@ def move(
         from_status=current,
         to_status=to,
         note=note,
+        message=message,
         rule=rule,
         facts=facts or {},
     )

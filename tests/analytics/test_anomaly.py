@@ -13,6 +13,7 @@ from accounts import roles
 from analytics.models import AnomalyAlert, AnomalyCheck
 from analytics.services import anomaly_check
 from notifications.models import Notification
+from notifications.presenters import body, title
 from orders.models import Merchant, Order
 from refundportal import periodic
 from refunds.models import RefundRequest
@@ -105,11 +106,13 @@ def test_a_merchant_whose_rate_jumped_is_reported_to_every_manager(shop, manager
         (note,) = alerts_for(manager)
         assert note.event == "refund_rate_anomaly"
         assert note.link == "/dashboard/?merchant=M001"
-        assert "老王川菜馆" in note.title_zh and "老王川菜馆" in note.title_en
-        assert "20.0 %" in note.body_en and "5.0 %" in note.body_en
-        assert "8 of 40 orders" in note.body_en
-        assert "2025-05-03" in note.body_en and "2025-05-09" in note.body_en
-        assert note.title_zh != note.title_en and note.body_zh != note.body_en
+        title_zh, title_en = title(note, "zh-hans"), title(note, "en")
+        body_zh, body_en = body(note, "zh-hans"), body(note, "en")
+        assert "老王川菜馆" in title_zh and "老王川菜馆" in title_en
+        assert "20.0 %" in body_en and "5.0 %" in body_en
+        assert "8 of 40 orders" in body_en
+        assert "2025-05-03" in body_en and "2025-05-09" in body_en
+        assert title_zh != title_en and body_zh != body_en
     assert not Notification.objects.exclude(user__in=managers).exists()
 
 
@@ -184,8 +187,8 @@ def test_review_sla_below_target_is_reported(shop, managers):
     (note,) = alerts_for(managers[0])
     assert note.event == "review_sla_drift"
     assert note.link == "/dashboard/"
-    assert "8 of 10 staff decisions (80.0 %)" in note.body_en
-    assert "90.0 %" in note.body_en
+    assert "8 of 10 staff decisions (80.0 %)" in body(note, "en")
+    assert "90.0 %" in body(note, "en")
 
 
 def test_review_sla_on_target_or_on_few_decisions_is_quiet(shop, managers, settings):

@@ -235,7 +235,7 @@ def bulk_payouts(refund, count: int) -> None:
             amount=Decimal("1.00"),
             status=("pending", "failed", "succeeded")[i % 3],
             idempotency_key=f"rp_bulk_{start + i}",
-            last_error="card declined" if i % 3 == 1 else "",
+            last_error="declined" if i % 3 == 1 else "",
             created_at=now - timedelta(minutes=i),
             updated_at=now,
         )
@@ -276,11 +276,11 @@ def test_a_payout_page_shows_the_payout_and_every_attempt(finance, failed_payout
     assert "¥24.00" in html and "Alipay" in html and "card-decline-4000" in html
     assert failed_payout.idempotency_key in html
     assert f"#{failed_payout.refund_id}" in html and failed_payout.refund.order.number in html
-    assert "card declined" in html  # the last error
+    assert "Declined by the gateway" in html  # the last error, in the reader's language
     attempt = PayoutAttempt.objects.get(payout=failed_payout)
     row = html[html.index('data-attempt="1"') :]
     row = row[: row.index("</tr>")]
-    assert 'data-outcome="declined"' in row and "Declined" in row and "card declined" in row
+    assert 'data-outcome="declined"' in row and "Declined by the gateway" in row
     started = timezone.localtime(attempt.started_at).strftime("%m-%d %H:%M:%S")
     assert started in row
     assert f">{attempt.duration_ms}<" in row

@@ -149,9 +149,12 @@ def test_a_declined_payout_rerouted_to_the_wallet_pays_and_closes_the_request(
     assert failed.closed and failed.status == PayoutStatus.FAILED
     refund.refresh_from_db()
     assert refund.status == RefundStatus.REFUNDED
-    assert "银行卡已注销" in refund.timeline.last().note or any(
-        "银行卡已注销" in e.note for e in refund.timeline.all()
-    )
+    rerouted = refund.timeline.get(message="payout.rerouted")
+    assert rerouted.internal  # finance's words are for staff
+    assert rerouted.facts == {"amount": str(failed.amount), "note": "银行卡已注销"}
+    told = refund.timeline.get(message="payout.paid_to_balance")
+    assert not told.internal
+    assert "银行卡已注销" not in str(told.facts)
     again = finance.post(
         f"/api/v1/payouts/{failed.pk}/reroute/", {"method": "wallet", "note": "x"}, format="json"
     )

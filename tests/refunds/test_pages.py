@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts import roles
 from notifications.models import Notification
 from notifications.services import notify
+from refunds import presenters as refund_presenters
 from refunds import services
 from refunds.evidence import process_photo
 from refunds.models import Evidence, RefundRequest, TimelineEvent
@@ -583,7 +584,11 @@ def test_the_request_page_runs_a_fixed_number_of_queries(
 
 def test_the_header_counts_unread_notifications_and_the_list_marks_them_read(now, veteran, client):
     refund = file_request(veteran, delivered_order(veteran, now), reason="other")
-    notify(user=veteran, event="refund_cancelled", context={"request": refund})
+    notify(
+        user=veteran,
+        event="refund_cancelled",
+        facts={"request": refund_presenters.request_facts(refund)},
+    )
     unread = Notification.objects.filter(user=veteran, read_at__isnull=True).count()
     assert unread == 2
 
@@ -608,9 +613,12 @@ def test_notifications_read_in_english_when_asked(now, veteran):
 
 
 def test_mark_all_read(now, veteran, client):
+    refund = file_request(veteran, delivered_order(veteran, now), reason="other")
+    Notification.objects.all().delete()
+    cancelled_facts = {"request": refund_presenters.request_facts(refund)}
     for _ in range(25):
         Notification.objects.create(
-            user=veteran, event="x", title_zh="标题", title_en="Title", created_at=now
+            user=veteran, event="refund_cancelled", facts=cancelled_facts, created_at=now
         )
     page = client.get("/notifications/").content.decode()
     assert "全部标为已读" in page
@@ -621,12 +629,11 @@ def test_mark_all_read(now, veteran, client):
 
 
 def test_the_notification_list_is_empty_at_first_and_only_the_users_own(now, veteran, client):
-    Notification.objects.create(
-        user=old_customer(), event="x", title_zh="别人的", title_en="Not yours", created_at=now
-    )
+    other = old_customer()
+    refund = file_request(other, delivered_order(other, now), reason="other")
     page = text(client.get("/notifications/"))
     assert "暂无通知" in page
-    assert "别人的" not in page
+    assert refund.order.number not in page
 
 
 def test_the_badge_costs_one_query(now, veteran, client, django_assert_max_num_queries):

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core import mail
 
+from notifications import presenters
 from notifications.models import Notification
 from refundportal import clock
 from refunds import services
@@ -427,13 +428,14 @@ def test_filing_notifies_the_customer_in_app_and_by_email_after_commit(
 
     assert notifications_of(alice) == ["refund_submitted"]
     note = Notification.objects.get(user=alice)
-    assert order.number in note.title_zh
-    assert order.number in note.title_en
+    assert order.number in presenters.title(note, "zh-hans")
+    assert order.number in presenters.title(note, "en")
     assert note.link == f"/refunds/{refund['id']}/"
     assert len(mail.outbox) == 1
     email = mail.outbox[0]
     assert email.to == ["alice@example.com"]
-    assert email.subject == f"{note.title_zh} / {note.title_en}"
+    titles = [presenters.title(note, "zh-hans"), presenters.title(note, "en")]
+    assert email.subject == " / ".join(titles)
     assert "¥24.00" in email.body
 
 

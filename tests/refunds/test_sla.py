@@ -5,10 +5,11 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from notifications.models import Notification
 from refunds.models import RefundRequest
+from refunds.presenters import timeline_note
 from tests.conftest import client_as
 from tests.factories import UserFactory, create_order
 
@@ -48,7 +49,8 @@ def test_escalation_at_80_percent_of_the_review_time(pending):
     pending.refresh_from_db()
     assert pending.escalated
     assert Notification.objects.filter(user=senior, event="refund_escalated").count() == 1
-    assert "80" in pending.timeline.last().note
+    with translation.override("en"):
+        assert "80 % of the review time" in timeline_note(pending.timeline.last())
     # A second run at the same time changes nothing.
     tick(created + timedelta(hours=19, minutes=12))
     assert Notification.objects.filter(user=senior, event="refund_escalated").count() == 1

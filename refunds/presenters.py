@@ -1,0 +1,107 @@
+"""How a request's words are shown: the decision sentence and the timeline
+notes, in the reader's language, from what was stored (a rule and its
+numbers, a system sentence's id and facts, or what a person typed). One
+place, read by the API, the customer's pages and the staff pages alike.
+
+The system sentences of the refund flow are registered here
+(``register_sentences``, called when the app loads), so that notifications,
+which never import refunds, render them too.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from refundportal import sentences
+
+from .models import DecisionSource, RefundRequest, TimelineEvent
+from .policy import decision_message
+
+# Ids of the system sentences a request's timeline and notifications hold.
+DECISION = "refund.decision"  # facts: rule, outcome, facts (what the rule saw)
+CANCELLED_BY_CUSTOMER = "refund.cancelled_by_customer"
+PAYOUTS_SUCCEEDED = "refund.payouts_succeeded"
+PAYOUT_FAILED = "refund.payout_failed"
+ESCALATED = "refund.escalated"  # facts: percent
+PAYOUT_REROUTED = "payout.rerouted"  # facts: amount, note (finance's words); staff only
+PAID_TO_BALANCE = "payout.paid_to_balance"  # facts: amount; what the customer reads
+
+
+def _decision(facts: Mapping[str, Any]) -> str:
+    return decision_message(
+        str(facts.get("rule", "")), str(facts.get("outcome", "")), dict(facts.get("facts") or {})
+    )
+
+
+def _rerouted(facts: Mapping[str, Any]) -> str:
+    return _("Payout of %(amount)s rerouted to the platform balance: %(note)s") % {
+        "amount": f"¥{facts.get('amount')}",
+        "note": facts.get("note", ""),
+    }
+
+
+def register_sentences() -> None:
+    sentences.register(DECISION, _decision)
+    sentences.register(CANCELLED_BY_CUSTOMER, lambda facts: _("Cancelled by the customer."))
+    sentences.register(
+        PAYOUTS_SUCCEEDED, lambda facts: _("Every payout succeeded: the money is on its way back.")
+    )
+    sentences.register(PAYOUT_FAILED, lambda facts: _("A payout failed; finance has been alerted."))
+    sentences.register(
+        ESCALATED,
+        lambda facts: (
+            _("Escalated: %(percent)s %% of the review time has passed.")
+            % {"percent": facts.get("percent", 80)}
+        ),
+    )
+    sentences.register(PAYOUT_REROUTED, _rerouted)
+    sentences.register(
+        PAID_TO_BALANCE,
+        lambda facts: (
+            _(
+                "%(amount)s could not go back the way you paid; it is paid to your platform "
+                "balance instead."
+            )
+            % {"amount": f"¥{facts.get('amount')}"}
+        ),
+    )
+
+
+def request_facts(refund: RefundRequest) -> dict[str, Any]:
+    """What a notification about ``refund`` keeps of it (JSON), as it stood."""
+    return {
+        "id": refund.pk,
+        "number": refund.order.number,
+        "requested_amount": str(refund.requested_amount),
+        "approved_amount": None if refund.approved_amount is None else str(refund.approved_amount),
+        "review_due_at": refund.review_due_at.isoformat() if refund.review_due_at else None,
+    }
+
+
+def auto_decision(rule: str, outcome: str, facts: Mapping[str, Any]) -> dict[str, Any]:
+    """An automatic decision's sentence, stored."""
+    return sentences.sentence(DECISION, rule=rule, outcome=outcome, facts=dict(facts))
+
+
+def timeline_note(event: TimelineEvent) -> str:
+    """A timeline step's note: a system sentence, an automatic decision (its
+    rule and numbers), or a person's words as written."""
+    if event.message:
+        return sentences.render({"id": event.message, "facts": event.facts})
+    if event.rule:
+        return decision_message(event.rule, event.to_status, event.facts)
+    return event.note
+
+
+def decision_note(refund: RefundRequest) -> str:
+    """The sentence that explains the request's decision."""
+    if not refund.decision_source:
+        return ""
+    if refund.decision_source != DecisionSource.AUTO:
+        return refund.decision_note
+    # The outcome the rule reached when it decided (the first step): an
+    # appealed rejection is under review again, but was still a rejection.
+    first = next(iter(refund.timeline.all()), None)
+    outcome = first.to_status if first is not None else refund.status
+    return decision_message(refund.decision_rule, outcome, refund.decision_facts)
