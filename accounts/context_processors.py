@@ -6,8 +6,13 @@ from . import roles
 
 
 def roles_context(request: HttpRequest) -> dict[str, Any]:
-    held = roles.user_roles(request.user)
-    primary = roles.primary_role(request.user)
+    # An error page can be rendered for a request that never reached the
+    # authentication middleware (a bad Host header): no user, no roles.
+    user = getattr(request, "user", None)
+    if user is None:
+        return {"user_roles": frozenset(), "primary_role": None, "primary_role_label": ""}
+    held = roles.user_roles(user)
+    primary = roles.primary_role(user)
     return {
         "user_roles": held,
         "primary_role": primary,

@@ -79,6 +79,10 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("staff-review-queue")
     if roles.FINANCE in held:
         return redirect("finance-payouts")
+    if roles.MANAGER in held:
+        return redirect("analytics-dashboard")
+    # The ordering system's account and accounts without a role: a page
+    # that says what the account is for and points at the API docs.
     return render(
         request,
         "accounts/home.html",

@@ -1,8 +1,14 @@
-"""The embedded default: SQLite, in-process tasks, console e-mail, DEBUG on."""
+"""The embedded default: SQLite, in-process tasks, console e-mail.
+
+DEBUG stays off, so that people trying the portal see its own styled,
+translated error pages and never Django's debug pages; a developer turns it
+on with ``DJANGO_DEBUG=1``."""
+
+import os
 
 from .base import *  # noqa: F403
 
-DEBUG = True
+DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
 ALLOWED_HOSTS = ["*"]
 
 # Serve static files straight from the apps and static/ without collectstatic.

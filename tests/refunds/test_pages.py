@@ -109,12 +109,12 @@ def test_the_forbidden_page_is_a_translated_page(now):
     assert "没有权限" in text(response) or "不能打开" in text(response)
 
 
-def test_home_sends_a_customer_to_their_orders_and_keeps_staff_home(client):
+def test_home_sends_a_customer_to_their_orders_and_keeps_the_integration_account_home(client):
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"] == ORDERS
-    staff_home = browser_as(UserFactory(role=roles.MANAGER)).get("/")
-    assert staff_home.status_code == 200
+    integration_home = browser_as(UserFactory(role=roles.INTEGRATION)).get("/")
+    assert integration_home.status_code == 200
 
 
 def test_another_customers_order_and_request_answer_404(now, veteran, client):
