@@ -208,13 +208,36 @@ def payout_retry(request: HttpRequest, pk: int) -> HttpResponse:
                 {"payout": payout, "error": error},
                 status=error.status_code,
             )
+        _tell_retry_outcome(request, _payout(pk))
+        return redirect("finance-payout", pk=payout.pk)
+    return render(request, "finance/retry_confirm.html", {"payout": payout, "error": None})
+
+
+def _tell_retry_outcome(request: HttpRequest, payout: Payout) -> None:
+    """The banner after a retry says what the page shows: where tasks run in
+    process, the first attempt has already answered."""
+    if payout.status == PayoutStatus.SUCCEEDED:
+        messages.success(request, _("Payout #%(id)s was paid on retry.") % {"id": payout.pk})
+    elif payout.status == PayoutStatus.FAILED and payout.declined:
+        messages.warning(
+            request,
+            _(
+                "Payout #%(id)s was declined again: the account refuses refunds. "
+                "Reroute it to the customer's platform balance."
+            )
+            % {"id": payout.pk},
+        )
+    elif payout.status == PayoutStatus.FAILED:
+        messages.warning(
+            request,
+            _("Payout #%(id)s failed again; see the attempts below.") % {"id": payout.pk},
+        )
+    else:
         messages.success(
             request,
             _("Payout #%(id)s is pending again: a new round of attempts has started.")
             % {"id": payout.pk},
         )
-        return redirect("finance-payout", pk=payout.pk)
-    return render(request, "finance/retry_confirm.html", {"payout": payout, "error": None})
 
 
 @finance_required

@@ -368,6 +368,11 @@ def _render_refund(
         "appeal": refund.appeal if has_appeal(refund) else None,
         "feedback": refund.feedback if has_feedback(refund) else None,
         "can_cancel": refund.status == RefundStatus.PENDING_REVIEW,
+        # The headline follows the status: after a cancel or an appeal the
+        # earlier decision's sentence no longer describes where things stand.
+        "is_cancelled": refund.status == RefundStatus.CANCELLED,
+        "appeal_under_review": refund.status == RefundStatus.PENDING_REVIEW and has_appeal(refund),
+        "payout_failed": refund.status == RefundStatus.PAYOUT_FAILED,
         "can_appeal": appealable,
         "appeal_until": refund.decided_at + timedelta(days=policy.appeal_days)
         if appealable and refund.decided_at

@@ -386,3 +386,22 @@ def test_finance_lands_on_payouts_and_sees_the_finance_links(finance):
     html = browser_as(finance).get(LIST).content.decode()
     assert 'href="/finance/ledger/"' in html
     assert 'href="/review/"' not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_banner_after_a_declined_retry_says_it_was_declined_again(
+    django_capture_on_commit_callbacks,
+):
+    # Committed for real: on the embedded default the retry's first attempt
+    # runs at the commit, before the page answers.
+    refund = approved_refund(django_capture_on_commit_callbacks, account="card-decline-4000")
+    payout = Payout.objects.get(refund=refund)
+    client = browser_as(UserFactory(role=roles.FINANCE))
+
+    page = client.post(detail(payout.pk) + "retry/", follow=True).content.decode()
+
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.FAILED and payout.attempts == 2
+    assert "was declined again" in page
+    assert "Reroute it to the customer" in page
+    assert "is pending again" not in page

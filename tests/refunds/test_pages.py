@@ -14,6 +14,8 @@ from django.utils import timezone
 from accounts import roles
 from notifications.models import Notification
 from notifications.services import notify
+from payouts.models import Payout
+from payouts.services import payout_attempt
 from refunds import presenters as refund_presenters
 from refunds import services
 from refunds.evidence import process_photo
@@ -690,3 +692,40 @@ def test_money_left_after_a_partial_refund_is_shown_as_it_is(now, veteran, clien
     assert ">0<" not in row
     assert "¥11.18" in row
     assert row.count("—") >= 3
+
+
+def test_the_headline_follows_a_cancel(now, veteran, client):
+    refund = file_request(veteran, delivered_order(veteran, now), reason="other")
+
+    page = text(client.post(page_url(refund, "cancel"), follow=True))
+
+    assert "您已取消此申请" in page
+    assert "客服将审核" not in page  # the sentence of the decision before the cancel
+
+
+def test_the_headline_follows_an_appeal(now, veteran, client):
+    refund = file_request(veteran, delivered_order(veteran, now), reason="changed_mind")  # R14
+
+    page = text(client.post(page_url(refund, "appeal"), {"reason": "骑手送错了"}, follow=True))
+
+    assert "您的申诉已交给" in page
+    assert "个人原因" in page  # the reason stays, the old rejection sentence goes
+    decision = client.get(page_url(refund)).content.decode()
+    headline = decision[decision.index("data-decision") :][:300]
+    assert "不予退款" not in headline
+
+
+def test_a_failed_payout_tells_the_customer_what_happens_next(now, veteran, client):
+    order = underway_order(
+        veteran,
+        now,
+        status="placed",
+        tenders=[{"method": "card", "amount": "24.00", "account": "card-decline-1"}],
+    )
+    refund = file_request(veteran, order, reason="other")
+
+    payout_attempt(payout_id=Payout.objects.get(refund=refund).pk)
+
+    page = text(client.get(page_url(refund)))
+    assert "打款失败" in page or "退款失败" in page
+    assert "您无需任何操作" in page
