@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -27,15 +28,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
 from orders.models import TenderMethod
+from refundportal import clock
 from refundportal.api import ApplicationError
 from refundportal.money import ZERO, format_cny
 
 from . import services
 from .models import Payout, PayoutAttempt, SandboxLedgerEntry
-from .selectors import payout_totals, payouts_filtered
+from .selectors import payout_totals, payouts_filtered, payouts_needing_action
 from .states import PayoutStatus
 
 PAYOUTS_PAGE_SIZE = 25
+# Failed and stuck payouts shown first, above the filters.
+NEEDS_ACTION_SIZE = 20
 LEDGER_PAGE_SIZE = 50
 FILTERS = ("status", "method", "from", "to", "refund")
 
@@ -74,22 +78,38 @@ class Total:
     amount: Decimal
 
 
+def _add(total: Total, row: dict[str, Any]) -> Total:
+    return Total(
+        total.key, total.label, total.count + row["count"], total.amount + (row["amount"] or ZERO)
+    )
+
+
 def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The database's count and sum per (status, method), laid out per
-    status and per method: at most 16 rows, added up for the margins."""
-    by_status = {value: Total(value, str(label), 0, ZERO) for value, label in PayoutStatus.choices}
-    by_method = {value: Total(value, str(label), 0, ZERO) for value, label in TenderMethod.choices}
+    """The database's count and sum per (status, method), kept apart by
+    status: money pending, paid and failed never add up into one figure. A
+    payout closed by a reroute is counted once, as the new payout that took
+    its amount; the closed one is only counted as rerouted."""
+    statuses = PayoutStatus.choices
+    by_status = {value: Total(value, str(label), 0, ZERO) for value, label in statuses}
+    by_method = {
+        method: {value: Total(value, str(label), 0, ZERO) for value, label in statuses}
+        for method, _label in TenderMethod.choices
+    }
+    rerouted = Total("rerouted", str(_("Rerouted")), 0, ZERO)
     for row in rows:
-        for table, key in ((by_status, row["status"]), (by_method, row["method"])):
-            seen = table[key]
-            table[key] = Total(
-                key, seen.label, seen.count + row["count"], seen.amount + (row["amount"] or ZERO)
-            )
+        if row["closed"]:
+            rerouted = _add(rerouted, row)
+            continue
+        by_status[row["status"]] = _add(by_status[row["status"]], row)
+        cells = by_method[row["method"]]
+        cells[row["status"]] = _add(cells[row["status"]], row)
     return {
         "by_status": list(by_status.values()),
-        "by_method": list(by_method.values()),
-        "count": sum(t.count for t in by_status.values()),
-        "amount": sum((t.amount for t in by_status.values()), ZERO),
+        "by_method": [
+            {"key": method, "label": label, "cells": list(by_method[method].values())}
+            for method, label in TenderMethod.choices
+        ],
+        "rerouted": rerouted,
     }
 
 
@@ -123,6 +143,9 @@ def payout_list(request: HttpRequest) -> HttpResponse:
             "statuses": PayoutStatus.choices,
             "methods": TenderMethod.choices,
             "totals": _totals(totals),
+            "needs_action": payouts_needing_action(
+                clock.now(), int(settings.PAYOUT_STUCK_MINUTES), NEEDS_ACTION_SIZE
+            ),
             "error": error,
             "export_url": export_url,
             "can_export": _acts(request),

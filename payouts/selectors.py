@@ -1,12 +1,12 @@
 """Reads on payouts: filtered lists and totals for finance."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -80,12 +80,27 @@ def _in_utc(moment: datetime) -> datetime:
 
 
 def payout_totals(qs: QuerySet[Payout]) -> list[dict[str, Any]]:
-    """Count and amount per status and method, in the database."""
+    """Count and amount per status, method and whether the payout was closed
+    by a reroute, in the database."""
     return list(
         qs.order_by()
-        .values("status", "method")
+        .values("status", "method", "closed")
         .annotate(count=Count("id"), amount=Sum("amount"))
-        .order_by("status", "method")
+        .order_by("status", "method", "closed")
+    )
+
+
+def payouts_needing_action(at: datetime, stuck_minutes: int, limit: int) -> list[Payout]:
+    """What finance acts on first: failed payouts still open (retry or
+    reroute), and payouts stuck in processing past the sweep's limit."""
+    stuck = Q(
+        status=PayoutStatus.PROCESSING, processing_since__lt=at - timedelta(minutes=stuck_minutes)
+    )
+    failed = Q(status=PayoutStatus.FAILED, closed=False)
+    return list(
+        Payout.objects.filter(failed | stuck)
+        .select_related("refund__order")
+        .order_by("created_at", "id")[:limit]
     )
 
 

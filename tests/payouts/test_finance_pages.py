@@ -162,19 +162,56 @@ def test_the_totals_per_status_and_method_are_right(finance, mixed_payouts):
             r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start : html.index("</tr>", start)])
         )
 
-    assert "¥37.25" in html[html.index("data-total-amount") :][:80]
-    assert "5 payouts" in html
-    assert "Succeeded 1 ¥24.00" in total("status", "succeeded")
-    assert "Failed 2 ¥10.00" in total("status", "failed")
-    assert "Pending 1 ¥1.25" in total("status", "pending")
-    assert "Processing 1 ¥2.00" in total("status", "processing")
-    assert "Alipay 1 ¥24.00" in total("method", "alipay")
-    assert "WeChat Pay 2 ¥6.75" in total("method", "wechat")
-    assert "Bank card 1 ¥4.50" in total("method", "card")
-    assert "Platform balance 1 ¥2.00" in total("method", "wallet")
+    # Per status, side by side: nothing adds pending, paid and failed money together.
+    assert "data-total-amount" not in html
+    assert "¥37.25" not in html
+    assert "Succeeded ¥24.00 1 payout" in total("status", "succeeded")
+    assert "Failed ¥10.00 2 payouts" in total("status", "failed")
+    assert "Pending ¥1.25 1 payout" in total("status", "pending")
+    assert "Processing ¥2.00 1 payout" in total("status", "processing")
+    assert "Alipay — — 1 · ¥24.00 —" in total("method", "alipay")
+    assert "WeChat Pay 1 · ¥1.25 — — 1 · ¥5.50" in total("method", "wechat")
 
     failed = browser_as(finance).get(LIST + "?status=failed").content.decode()
-    assert "¥10.00" in failed[failed.index("data-total-amount") :][:80]
+    assert "Failed ¥10.00 2 payouts" in re.sub(
+        r"\s+",
+        " ",
+        re.sub(r"<[^>]+>", " ", failed[failed.index('data-status-total="failed"') :][:600]),
+    )
+
+
+def test_failed_and_stuck_payouts_come_first_as_needing_action(finance, mixed_payouts):
+    _refund, (wechat_failed, card_failed, _pending, wallet_processing) = mixed_payouts
+    Payout.objects.filter(pk=wallet_processing.pk).update(
+        processing_since=timezone.now() - timedelta(hours=1)
+    )
+
+    html = browser_as(finance).get(LIST).content.decode()
+
+    box = html[
+        html.index("data-needs-action") : html.index("</section>", html.index("data-needs-action"))
+    ]
+    listed = {int(pk) for pk in re.findall(r'data-needs-action-payout="(\d+)"', box)}
+    assert listed == {wechat_failed.pk, card_failed.pk, wallet_processing.pk}
+    assert html.index("data-needs-action") < html.index("staff-filters")
+
+
+def test_a_rerouted_payout_counts_once_and_is_not_failed(
+    finance, failed_payout, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        browser_as(finance).post(detail(failed_payout.pk) + "reroute/", {"note": "改退余额"})
+
+    html = browser_as(finance).get(LIST).content.decode()
+
+    def status_total(key: str) -> str:
+        start = html.index(f'data-status-total="{key}"')
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start : start + 600]))
+
+    assert "Failed ¥0.00 0 payouts" in status_total("failed")
+    assert "Succeeded ¥24.00 1 payout" in status_total("succeeded")
+    assert "data-rerouted-total" in html
+    assert "Nothing needs action" in html
 
 
 def test_the_list_filters_by_status_method_dates_and_refund(
@@ -264,7 +301,8 @@ def test_the_list_runs_as_many_queries_for_200_payouts_as_for_10(
     assert few == many
     html = client.get(LIST).content.decode()
     assert len(payout_ids(html)) == 25
-    assert "200 payouts" in html
+    counts = re.findall(r'data-status-total="\w+">.*?(\d+) payouts?</span>', html, flags=re.S)
+    assert sum(int(n) for n in counts) == 200
     assert len(payout_ids(client.get(LIST + "?page=8").content.decode())) == 25
 
 

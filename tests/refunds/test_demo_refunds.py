@@ -23,6 +23,8 @@ def test_seed_demo_files_decides_pays_and_rates_requests_once():
     paid = SandboxLedgerEntry.objects.filter(outcome="succeeded")
     assert paid.count() == Payout.objects.filter(status="succeeded").count()
     assert paid.values("idempotency_key").distinct().count() == paid.count()
+    # Finance has something to retry or reroute: declined payouts still open.
+    assert Payout.objects.filter(status="failed", declined=True, closed=False).exists()
 
     call_command("seed_demo", orders=300, months=3, refund_share=0.2, verbosity=0)
     assert RefundRequest.objects.count() == count
