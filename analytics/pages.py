@@ -8,6 +8,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -37,6 +38,7 @@ from .templatetags.kpi import hours, pct
 
 TREND_MONTHS = 12
 LOW_RATINGS = 10
+LEAGUE_SIZE = 10
 
 View = Callable[..., HttpResponse]
 
@@ -70,18 +72,23 @@ def _status(met: bool | None) -> str:
     return "ok" if met else "bad"
 
 
-def kpi_cards(kpis: Kpis) -> list[Card]:
-    """The month's headline figures, each against its seed target if it has one."""
-    rate_met = kpis.refund_rate < TARGET_REFUND_RATE if kpis.orders else None
+def kpi_cards(kpis: Kpis, *, in_progress: bool = False) -> list[Card]:
+    """The month's headline figures, each against its seed target if it has
+    one. A month in progress is judged against no target: its figures still
+    move, so it shows neither "on target" nor "off target"."""
+    judged = not in_progress
+    rate_met = kpis.refund_rate < TARGET_REFUND_RATE if kpis.orders and judged else None
     avg = kpis.avg_resolution_hours
     sat = kpis.satisfaction_avg
     return [
         Card(
             "refund_rate",
             _("Refund rate"),
-            pct(kpis.refund_rate),
-            _("%(refunded)s of %(orders)s orders")
-            % {"refunded": kpis.refunded_orders, "orders": kpis.orders},
+            pct(kpis.refund_rate) if kpis.orders else "—",
+            _("%(refunded)s of %(orders)s orders placed in the month")
+            % {"refunded": kpis.refunded_orders, "orders": kpis.orders}
+            if kpis.orders
+            else _("No orders placed in the month"),
             _("Target: below %(target)s") % {"target": pct(TARGET_REFUND_RATE, 0)},
             _status(rate_met),
         ),
@@ -89,7 +96,8 @@ def kpi_cards(kpis: Kpis) -> list[Card]:
             "refund_amount",
             _("Refund amount"),
             format_cny(kpis.refund_amount),
-            _("%(requests)s requests filed") % {"requests": kpis.refund_requests},
+            _("approved for %(orders)s refunded orders placed in the month")
+            % {"orders": kpis.refunded_orders},
         ),
         Card(
             "avg_resolution_hours",
@@ -97,7 +105,7 @@ def kpi_cards(kpis: Kpis) -> list[Card]:
             hours(avg),
             _("%(count)s requests refunded") % {"count": kpis.resolved_requests},
             _("Target: %(target)s or less") % {"target": hours(TARGET_AVG_RESOLUTION_HOURS)},
-            _status(None if avg is None else avg <= TARGET_AVG_RESOLUTION_HOURS),
+            _status(None if avg is None or not judged else avg <= TARGET_AVG_RESOLUTION_HOURS),
         ),
         Card(
             "p90_resolution_hours",
@@ -123,7 +131,7 @@ def kpi_cards(kpis: Kpis) -> list[Card]:
             "—" if sat is None else f"{sat:.2f} / 5",
             _("%(count)s ratings") % {"count": kpis.satisfaction_count},
             _("Target: %(target)s or more") % {"target": f"{TARGET_SATISFACTION:.1f}"},
-            _status(None if sat is None else sat >= TARGET_SATISFACTION),
+            _status(None if sat is None or not judged else sat >= TARGET_SATISFACTION),
         ),
     ]
 
@@ -172,6 +180,7 @@ def _merchant_focus(code: str, month: Month) -> dict[str, Any] | None:
 @manager_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     month, error = _month(request)
+    league_min = int(settings.KPI_LEAGUE_MIN_ORDERS)
     now = clock.now()
     current = Month.of(now)
     months = [month.plus(-i) for i in range(TREND_MONTHS - 1, -1, -1)]
@@ -191,7 +200,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "is_current": month == current,
         "error": error,
         "kpis": kpis,
-        "cards": kpi_cards(kpis),
+        "cards": kpi_cards(kpis, in_progress=month == current),
+        "has_data": bool(kpis.orders or kpis.refund_requests),
+        "league": selectors.merchant_rates(
+            month.start, month.end, limit=LEAGUE_SIZE, min_orders=league_min
+        ),
+        "league_min_orders": league_min,
+        "unranked_merchants": selectors.merchants_below(month.start, month.end, league_min),
         "reasons": reasons,
         "merchant_code": merchant_code,
         "focus": _merchant_focus(merchant_code, month) if merchant_code else None,

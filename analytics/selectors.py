@@ -204,6 +204,19 @@ def merchant_rates(
     return list(rows[:limit] if limit is not None else rows)
 
 
+def merchants_below(start: datetime, end: datetime, min_orders: int) -> int:
+    """How many merchants had orders placed in the range, but fewer than
+    ``min_orders``: too few for their refund rate to be ranked."""
+    return (
+        Order.objects.filter(placed_at__gte=start, placed_at__lt=end)
+        .order_by()
+        .values("merchant_id")
+        .annotate(orders=Count("pk"))
+        .filter(orders__lt=min_orders)
+        .count()
+    )
+
+
 def reason_breakdown(start: datetime, end: datetime) -> list[dict[str, Any]]:
     """Requests created in the range, per reason: how many, the approved
     amount of the granted ones, how many are decided and how many of those

@@ -174,6 +174,10 @@ TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
 
 # --- Static and uploaded files ------------------------------------------------
+# The dashboard ranks a merchant's refund rate only from this many orders in
+# the month: three orders and one refund is no 33 % merchant.
+KPI_LEAGUE_MIN_ORDERS = int(os.environ.get("KPI_LEAGUE_MIN_ORDERS", "20"))
+
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -12,6 +12,7 @@ from django.test import Client
 
 from accounts import roles
 from analytics.months import Month
+from analytics.pages import kpi_cards
 from analytics.services import kpi_rollup, kpis_compute
 from tests.factories import UserFactory
 
@@ -77,7 +78,8 @@ def test_each_card_is_held_against_its_target(march, page):
 
 def test_a_month_without_data_shows_dashes_and_no_colours(now, page):
     text = html(page.get(DASHBOARD, {"month": "2024-01"}, HTTP_ACCEPT_LANGUAGE="en"))
-    assert card(text, "refund_rate") == "0.00%"
+    assert card(text, "refund_rate") == "—"  # no data, not 0.00 %
+    assert "No data for this month" in text
     assert card(text, "avg_resolution_hours") == "—"
     assert card(text, "satisfaction_avg") == "—"
     assert card_status(text, "refund_rate") == ""
@@ -115,7 +117,8 @@ def test_the_trend_covers_twelve_months(march, page):
     assert ">24-04<" in text and ">25-03<" in text
 
 
-def test_the_merchants_and_the_low_ratings(march, page):
+def test_the_merchants_and_the_low_ratings(march, page, settings):
+    settings.KPI_LEAGUE_MIN_ORDERS = 1
     text = html(page.get(DASHBOARD, {"month": "2025-03"}, HTTP_ACCEPT_LANGUAGE="en"))
     table = text.split('data-testid="merchant-table"')[1].split("</table>")[0]
     assert table.index("老王川菜馆") < table.index("小李面馆")
@@ -238,3 +241,30 @@ def test_the_dashboard_reads_rolled_up_months_in_one_query(
     with django_assert_max_num_queries(20):
         html(page.get(DASHBOARD, {"month": "2025-04"}))
     assert kpis_compute(Month(2025, 3)).as_dict() == MARCH
+
+
+def test_the_league_ranks_only_merchants_with_enough_orders(march, page, settings):
+    settings.KPI_LEAGUE_MIN_ORDERS = 4
+    text = html(page.get(DASHBOARD, {"month": "2025-03"}, HTTP_ACCEPT_LANGUAGE="en"))
+
+    table = text.split('data-testid="merchant-table"')[1].split("</table>")[0]
+    ranked = re.findall(r"<span class=\"muted\">(M\d+)</span>", table)
+    unranked = re.search(r"data-unranked>(\d+) merchants? with fewer than 4 orders", text)
+    assert ranked, "at least one merchant has 4 orders"
+    assert unranked is not None
+    assert "ranked from 4 orders" in text
+
+
+def test_the_month_in_progress_is_marked_and_not_judged(march, page):
+    # March's figures miss two targets; while a month is in progress they are
+    # not judged yet (no red, no green).
+    figures = kpis_compute(Month(2025, 3))
+    judged = {card.key: card.status for card in kpi_cards(figures)}
+    in_progress = {card.key: card.status for card in kpi_cards(figures, in_progress=True)}
+    assert judged["refund_rate"] == "bad" and judged["satisfaction_avg"] == "bad"
+    assert set(in_progress.values()) == {""}
+
+    current = html(page.get(DASHBOARD, HTTP_ACCEPT_LANGUAGE="en"))  # May 2025: the clock's
+    closed = html(page.get(DASHBOARD, {"month": "2025-03"}, HTTP_ACCEPT_LANGUAGE="en"))
+    assert "data-month-in-progress" in current
+    assert "data-month-in-progress" not in closed
