@@ -122,12 +122,18 @@ def _percent(value: float) -> str:
     return f"{value:.1f}%"
 
 
+def _whole_or_fraction(value: float, places: int) -> str:
+    """A whole number as it is, anything else with ``places`` decimals: an
+    axis over small values reads ¥0, ¥0.50, ¥1, never ¥0, ¥0, ¥1."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.{places}f}"
+
+
 def _hours(value: float) -> str:
-    return _("%(hours)s h") % {"hours": f"{value:.0f}"}
+    return _("%(hours)s h") % {"hours": _whole_or_fraction(value, 1)}
 
 
 def _yuan(value: float) -> str:
-    return f"¥{value:,.0f}"
+    return f"¥{_whole_or_fraction(value, 2)}"
 
 
 def refund_rate_chart(months: Sequence[Month], trend: Sequence[Kpis]) -> SafeString:

@@ -19,7 +19,7 @@ from accounts import roles
 from orders.models import Merchant
 from refundportal import clock
 from refundportal.api import ApplicationError
-from refundportal.money import format_cny
+from refundportal.money import ZERO, format_cny
 from refunds.models import Reason
 
 from . import charts, exports, selectors
@@ -208,6 +208,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "league_min_orders": league_min,
         "unranked_merchants": selectors.merchants_below(month.start, month.end, league_min),
         "reasons": reasons,
+        "reasons_count": sum(row.count for row in kpis.by_reason),
+        "reasons_amount": sum((row.amount for row in kpis.by_reason), ZERO),
         "merchant_code": merchant_code,
         "focus": _merchant_focus(merchant_code, month) if merchant_code else None,
         "low_ratings": selectors.low_ratings(month.start, month.end, limit=LOW_RATINGS),

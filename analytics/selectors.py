@@ -217,6 +217,23 @@ def merchants_below(start: datetime, end: datetime, min_orders: int) -> int:
     )
 
 
+def reasons_of_orders_placed(start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """The requests on the orders placed in the range, per reason: how many,
+    and the approved amount of the granted ones. The same population as the
+    refund amount, so that the amounts add up to it to the cent."""
+    return list(
+        RefundRequest.objects.filter(
+            order__placed_at__gte=start,
+            order__placed_at__lt=end,
+            created_at__gte=start - REQUEST_LEAD,
+        )
+        .order_by()
+        .values("reason")
+        .annotate(count=Count("pk"), amount=Sum("approved_amount", filter=Q(status__in=GRANTED)))
+        .order_by("-count", "reason")
+    )
+
+
 def reason_breakdown(start: datetime, end: datetime) -> list[dict[str, Any]]:
     """Requests created in the range, per reason: how many, the approved
     amount of the granted ones, how many are decided and how many of those

@@ -133,7 +133,7 @@ def kpis_for_range(start: datetime, end: datetime, *, label: str = "") -> Kpis:
         satisfaction_count=rated["count"],
         by_reason=tuple(
             ReasonFigures(row["reason"], row["count"], to_money(row["amount"] or ZERO))
-            for row in reasons
+            for row in selectors.reasons_of_orders_placed(start, end)
         ),
         by_merchant=tuple(
             MerchantFigures(

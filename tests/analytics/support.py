@@ -263,12 +263,14 @@ MARCH: dict[str, Any] = {
     "review_sla_met_share": 0.6667,  # r2 r8
     "satisfaction_avg": 2.67,  # (5 + 2 + 1) / 3
     "satisfaction_count": 3,
+    # The requests on March's orders (r5 filed in April included), adding
+    # up to refund_amount: 48.00 + 10.50 + 4.80 + 12.00 = 75.30.
     "by_reason": [
-        {"reason": "changed_mind", "count": 2, "amount": "0.00"},
+        {"reason": "changed_mind", "count": 2, "amount": "0.00"},  # r3b (cancelled), r3
+        {"reason": "not_delivered", "count": 2, "amount": "48.00"},  # r1, r5
         {"reason": "food_quality", "count": 1, "amount": "10.50"},
         {"reason": "late_delivery", "count": 1, "amount": "4.80"},
-        {"reason": "not_delivered", "count": 1, "amount": "24.00"},
-        {"reason": "other", "count": 1, "amount": "0.00"},
+        {"reason": "other", "count": 1, "amount": "0.00"},  # r7, under review
         {"reason": "wrong_items", "count": 1, "amount": "12.00"},
     ],
     "by_merchant": [
@@ -305,7 +307,8 @@ APRIL: dict[str, Any] = {
     "review_sla_met_share": None,
     "satisfaction_avg": 3.0,
     "satisfaction_count": 1,
-    "by_reason": [{"reason": "not_delivered", "count": 1, "amount": "24.00"}],
+    # r5 was filed in April but its order is March's: it counts there.
+    "by_reason": [],
     "by_merchant": [
         {
             "merchant": "M002",

@@ -268,3 +268,12 @@ def test_the_month_in_progress_is_marked_and_not_judged(march, page):
     closed = html(page.get(DASHBOARD, {"month": "2025-03"}, HTTP_ACCEPT_LANGUAGE="en"))
     assert "data-month-in-progress" in current
     assert "data-month-in-progress" not in closed
+
+
+def test_the_refund_amount_card_equals_the_total_of_the_reasons_table(march, page):
+    text = html(page.get(DASHBOARD, {"month": "2025-03"}, HTTP_ACCEPT_LANGUAGE="en"))
+
+    total = re.search(r"data-reasons-total>([^<]+)<", text)
+    assert total is not None
+    assert card(text, "refund_amount") == total.group(1) == "¥75.30"
+    assert "orders placed in the month" in text

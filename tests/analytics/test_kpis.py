@@ -253,8 +253,9 @@ def test_a_date_range_is_supported(march):
 
 
 def test_the_month_takes_a_handful_of_queries(march, django_assert_max_num_queries):
-    # Orders and merchants, reasons, resolution (2 on SQLite), SLA, ratings.
-    with django_assert_max_num_queries(6):
+    # Orders and merchants, reasons filed, reasons of the month's orders,
+    # resolution (2 on SQLite), SLA, ratings.
+    with django_assert_max_num_queries(7):
         kpis_compute(Month(2025, 3))
 
 
@@ -265,3 +266,9 @@ def test_postgres_computes_the_percentile_in_one_aggregate(now, django_assert_nu
     with django_assert_num_queries(1):
         stats = selectors.resolution_stats(sh(3, 1), sh(4, 1))
     assert round(stats.p90_hours, 6) == 9.1
+
+
+def test_the_reasons_add_up_to_the_refund_amount(march):
+    kpis = kpis_compute(Month(2025, 3))
+
+    assert sum(r.amount for r in kpis.by_reason) == kpis.refund_amount == Decimal("75.30")
