@@ -164,6 +164,9 @@ class RerouteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": gettext_lazy("A reroute needs a note.")},
     )
+    note_for_customer = forms.BooleanField(
+        label=gettext_lazy("Show the note to the customer too"), required=False
+    )
 
 
 def _payout(pk: int) -> Payout:
@@ -276,6 +279,7 @@ def payout_reroute(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             method=TenderMethod.WALLET,
             note=form.cleaned_data["note"],
+            note_for_customer=form.cleaned_data["note_for_customer"],
         )
     except ApplicationError as error:
         return _render_payout(

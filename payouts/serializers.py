@@ -59,6 +59,11 @@ class PayoutDetailSerializer(PayoutSerializer):
 class RerouteSerializer(StrictSerializer):
     method = serializers.ChoiceField(choices=["wallet"])
     note = serializers.CharField(max_length=1000)
+    note_for_customer = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Show the note to the customer too; by default it is for staff only.",
+    )
 
 
 class LedgerSerializer(BuiltOnceModelSerializer):

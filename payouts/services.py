@@ -331,9 +331,12 @@ def payout_retry(*, payout: Payout, actor: Any) -> Payout:
     return payout
 
 
-def payout_reroute(*, payout: Payout, actor: Any, method: str, note: str) -> Payout:
+def payout_reroute(
+    *, payout: Payout, actor: Any, method: str, note: str, note_for_customer: bool = False
+) -> Payout:
     """Close a failed payout and pay its amount to the customer's platform
-    balance instead, as a new payout with its own key."""
+    balance instead, as a new payout with its own key. Finance's note is for
+    staff unless ``note_for_customer``."""
     from refunds.presenters import PAID_TO_BALANCE, PAYOUT_REROUTED
     from refunds.services import refund_note
 
@@ -364,14 +367,15 @@ def payout_reroute(*, payout: Payout, actor: Any, method: str, note: str) -> Pay
             created_at=now,
             updated_at=now,
         )
-        # Finance's words are for staff; the customer reads where the money goes.
+        # Finance's words are for staff unless marked for the customer, who
+        # always reads where the money goes.
         refund_note(
             refund=refund,
             actor=actor,
             message=PAYOUT_REROUTED,
             facts={"amount": str(locked.amount), "note": note},
             at=now,
-            internal=True,
+            internal=not note_for_customer,
         )
         refund_note(
             refund=refund,

@@ -93,6 +93,7 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             actor=request.user,
             method=incoming.validated_data["method"],
             note=incoming.validated_data["note"],
+            note_for_customer=incoming.validated_data["note_for_customer"],
         )
         return Response(PayoutSerializer(new).data, status=status.HTTP_201_CREATED)
 

@@ -19,6 +19,7 @@ from payouts.states import PayoutStatus
 from refunds import services as refund_services
 from refunds.models import RefundRequest
 from refunds.states import RefundStatus
+from tests.conftest import client_as
 from tests.factories import UserFactory, create_order
 
 pytestmark = pytest.mark.django_db
@@ -443,3 +444,22 @@ def test_the_banner_after_a_declined_retry_says_it_was_declined_again(
     assert "was declined again" in page
     assert "Reroute it to the customer" in page
     assert "is pending again" not in page
+
+
+@pytest.mark.parametrize(("ticked", "customer_reads_it"), [(False, False), (True, True)])
+def test_the_reroute_note_is_staff_only_unless_marked_for_the_customer(
+    finance, failed_payout, django_capture_on_commit_callbacks, ticked, customer_reads_it
+):
+    form = {"note": "银行卡已注销"}
+    if ticked:
+        form["note_for_customer"] = "on"
+    with django_capture_on_commit_callbacks(execute=True):
+        browser_as(finance).post(detail(failed_payout.pk) + "reroute/", form)
+
+    customer = failed_payout.refund.customer
+    page = browser_as(customer).get(f"/refunds/{failed_payout.refund_id}/").content.decode()
+    api = client_as(customer).get(f"/api/v1/refunds/{failed_payout.refund_id}/").json()
+
+    assert ("银行卡已注销" in page) is customer_reads_it
+    assert any("银行卡已注销" in step["note"] for step in api["timeline"]) is customer_reads_it
+    assert "platform balance" in page  # where the money went, either way
