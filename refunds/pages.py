@@ -43,7 +43,7 @@ from . import services
 from .evidence import max_bytes, process_photo
 from .forms import AppealForm, FeedbackForm, PhotoFormMixin, RefundForm
 from .models import EVIDENCE_REASONS, Evidence, Reason, RefundPolicy, RefundRequest, TimelineEvent
-from .presenters import decision_note, timeline_note
+from .presenters import breakdown_rows, decision_note, timeline_note
 from .selectors import (
     can_appeal,
     can_give_feedback,
@@ -348,18 +348,7 @@ def _render_refund(
     context = {
         "refund": refund,
         "order": refund.order,
-        "breakdown": [
-            {
-                "line": row.line,
-                "name": line_label(row.line, row.name),
-                "quantity": row.quantity,
-                "gross": row.gross,
-                "discount_share": row.discount_share,
-                "amount": row.amount,
-                "approved": row.approved_amount if refund.approved_amount is not None else None,
-            }
-            for row in refund.items.all()
-        ],
+        "breakdown": breakdown_rows(refund),
         "decision": decision_note(refund),
         "timeline": _timeline(refund),
         "payouts": sorted((p for p in refund.payouts.all() if not p.closed), key=lambda p: p.pk),

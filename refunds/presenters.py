@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from orders.selectors import line_label
 from refundportal import sentences
 
 from .models import DecisionSource, RefundRequest, TimelineEvent
@@ -82,6 +83,24 @@ def request_facts(refund: RefundRequest) -> dict[str, Any]:
 def auto_decision(rule: str, outcome: str, facts: Mapping[str, Any]) -> dict[str, Any]:
     """An automatic decision's sentence, stored."""
     return sentences.sentence(DECISION, rule=rule, outcome=outcome, facts=dict(facts))
+
+
+def breakdown_rows(refund: RefundRequest) -> list[dict[str, Any]]:
+    """The request's lines for a page's breakdown table: what each asks and,
+    once a decision approves an amount, its share of it."""
+    decided = refund.approved_amount is not None
+    return [
+        {
+            "line": row.line,
+            "name": line_label(row.line, row.name),
+            "quantity": row.quantity,
+            "gross": row.gross,
+            "discount_share": row.discount_share,
+            "amount": row.amount,
+            "approved": row.approved_amount if decided else None,
+        }
+        for row in refund.items.all()
+    ]
 
 
 def timeline_note(event: TimelineEvent) -> str:

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import roles
 from orders.models import Order
-from orders.selectors import line_label, order_queryset_for
+from orders.selectors import order_queryset_for
 from orders.states import OrderStatus
 from refundportal import clock
 from refundportal.api import ApplicationError
@@ -38,7 +38,7 @@ from refundportal.money import format_cny
 
 from . import risk, services
 from .models import Evidence, Reason, RefundRequest, RiskLevel, TimelineEvent
-from .presenters import timeline_note
+from .presenters import breakdown_rows, timeline_note
 from .selectors import has_appeal, late_compensation, refund_queryset_for, review_queue
 from .states import RefundStatus
 
@@ -507,17 +507,7 @@ def _render_request(
         "tenders": list(order.tenders.all()),
         "events": _delivery_steps(order),
         "steps": _steps(refund),
-        "breakdown": [
-            {
-                "name": line_label(row.line, row.name),
-                "quantity": row.quantity,
-                "gross": row.gross,
-                "discount_share": row.discount_share,
-                "amount": row.amount,
-                "approved_amount": row.approved_amount,
-            }
-            for row in refund.items.all()
-        ],
+        "breakdown": breakdown_rows(refund),
         "photos": [p for p in photos if not p.for_appeal],
         "appeal_photos": [p for p in photos if p.for_appeal],
         "appeal": refund.appeal if has_appeal(refund) else None,

@@ -52,7 +52,7 @@ TEXT = {
         "retry": "重试…",
         "retry title": "重试打款 #{id}？",
         "yes retry": "确认重试",
-        "pending again": "已重新进入待处理",
+        "declined again": "再次被拒绝",
         "declined": "已拒绝",
         "dashboard": "KPI 看板",
         "refund rate": "退款率",
@@ -79,7 +79,7 @@ TEXT = {
         "retry": "Retry…",
         "retry title": "Retry payout #{id}?",
         "yes retry": "Yes, retry",
-        "pending again": "is pending again",
+        "declined again": "was declined again",
         "declined": "Declined",
         "dashboard": "KPI dashboard",
         "refund rate": "Refund rate",
@@ -251,7 +251,8 @@ def finance_journey(journey: Journey, tmp_path: Path) -> None:
     assert journey.h1() == text["payouts"]
     journey.visit("payouts")
 
-    page.locator(f'a[href="/finance/payouts/{payout.pk}/"]').click()
+    # The failed payout waits first, under "needs action".
+    page.locator(f'[data-needs-action] a[href="/finance/payouts/{payout.pk}/"]').click()
     page.wait_for_url(f"**/finance/payouts/{payout.pk}/")
     assert page.locator("[data-attempt]").count() == 1
     journey.visit("payout")
@@ -263,7 +264,8 @@ def finance_journey(journey: Journey, tmp_path: Path) -> None:
     journey.visit("retry-confirm", full_page=False)
     dialog.get_by_role("button", name=text["yes retry"]).click()
     page.wait_for_url(f"**/finance/payouts/{payout.pk}/")
-    assert page.get_by_text(text["pending again"]).is_visible()
+    # The attempt answered at the commit: the banner says it was declined again.
+    assert text["declined again"] in page.locator(".message-warning").inner_text()
 
     settle(payout.pk)
     page.reload()

@@ -21,6 +21,8 @@ def test_customer_logs_in_in_chinese_on_a_phone(open_page):
     page.get_by_label("用户名").fill("xiaoming")
     page.get_by_label("密码").fill("wrong password")
     page.get_by_role("button", name="登录").click()
+    # Wait for the answer: a busy machine may not have it at once.
+    page.get_by_role("alert").wait_for()
     assert page.get_by_role("alert").is_visible()
 
     page.get_by_label("密码").fill(PASSWORD)
