@@ -16,11 +16,11 @@ from payouts.models import Payout
 from refundportal import clock
 from refunds import services
 from tests.conftest import client_as
-from tests.factories import PASSWORD, UserFactory, create_order_at
+from tests.factories import UserFactory, create_order_at
 
 from .conftest import DESKTOP, PHONE
 from .conftest import screenshot as full_page_screenshot
-from .test_staff_journeys import settle
+from .test_staff_journeys import log_in, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,19 +28,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def snap(page: Any, name: str) -> None:
     page.evaluate("window.scrollTo(0, 0)")
     full_page_screenshot(page, name)
-
-
-def log_in(page: Any, username: str, *, english: bool) -> None:
-    page.goto("/accounts/login/")
-    if english:
-        page.get_by_role("button", name="EN").click()
-        page.get_by_label("User name").fill(username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-    else:
-        page.get_by_label("用户名").fill(username)
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
 
 
 def no_sideways_scroll(page: Any) -> None:
@@ -70,7 +57,7 @@ def test_the_form_names_the_open_request_in_chinese_on_a_phone(open_page):
     order = delivered(xiaoli)
     waiting = services.refund_file(customer=xiaoli, order_number=order.number, reason="other")
     page = open_page(locale="zh-CN", viewport=PHONE)
-    log_in(page, "xiaoli", english=False)
+    log_in(page, "xiaoli")
 
     page.goto(f"/orders/{order.number}/refund/")
 
@@ -121,7 +108,7 @@ def test_an_agent_sees_lateness_already_compensated_in_chinese_on_a_desktop(open
     later = services.refund_file(customer=zhang, order_number=order.number, reason="other")
     UserFactory(username="kefu_li", role=roles.AGENT)
     page = open_page(locale="zh-CN", viewport=DESKTOP)
-    log_in(page, "kefu_li", english=False)
+    log_in(page, "kefu_li")
 
     page.goto(f"/review/{later.pk}/")
 
