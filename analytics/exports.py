@@ -10,6 +10,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from refundportal.spreadsheets import row as text_row
 from refunds.models import Reason
 
 from .services import Kpis
@@ -64,13 +65,15 @@ def to_csv(kpis: Kpis) -> bytes:
     )
     for merchant in kpis.by_merchant:
         writer.writerow(
-            [
-                merchant.merchant,
-                merchant.name,
-                merchant.orders,
-                merchant.refunded_orders,
-                merchant.refund_rate,
-            ]
+            text_row(
+                [
+                    merchant.merchant,
+                    merchant.name,
+                    merchant.orders,
+                    merchant.refunded_orders,
+                    merchant.refund_rate,
+                ]
+            )
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -109,13 +112,15 @@ def to_xlsx(kpis: Kpis) -> bytes:
     )
     for merchant in kpis.by_merchant:
         merchants.append(
-            [
-                merchant.name,
-                merchant.merchant,
-                merchant.orders,
-                merchant.refunded_orders,
-                merchant.refund_rate,
-            ]
+            text_row(
+                [
+                    merchant.name,
+                    merchant.merchant,
+                    merchant.orders,
+                    merchant.refunded_orders,
+                    merchant.refund_rate,
+                ]
+            )
         )
         merchants.cell(row=merchants.max_row, column=5).number_format = "0.00%"
     merchants.column_dimensions["A"].width = 28

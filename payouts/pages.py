@@ -302,8 +302,9 @@ LEDGER_OUTCOMES = {
 }
 
 
-@finance_reader_required
+@finance_required
 def ledger(request: HttpRequest) -> HttpResponse:
+    """The sandbox gateways' ledger: finance only (SPEC 7), like its API."""
     key = request.GET.get("idempotency_key", "").strip()
     entries = SandboxLedgerEntry.objects.order_by("-at", "-id")
     if key:

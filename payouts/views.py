@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.permissions import IsFinance, IsFinanceOrManager
+from refundportal.spreadsheets import row as text_row
 
 from . import services
 from .models import Payout, SandboxLedgerEntry
@@ -127,19 +128,21 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
         for p in rows.iterator(chunk_size=2000):
             writer.writerow(
-                [
-                    p.pk,
-                    p.refund_id,
-                    p.refund.order.number,
-                    p.get_method_display(),
-                    p.amount,
-                    p.status,
-                    p.attempts,
-                    error_text(p.last_error),
-                    p.gateway_reference or "",
-                    p.idempotency_key,
-                    timezone.localtime(p.created_at).isoformat(timespec="seconds"),
-                ]
+                text_row(
+                    [
+                        p.pk,
+                        p.refund_id,
+                        p.refund.order.number,
+                        p.get_method_display(),
+                        p.amount,
+                        p.status,
+                        p.attempts,
+                        error_text(p.last_error),
+                        p.gateway_reference or "",
+                        p.idempotency_key,
+                        timezone.localtime(p.created_at).isoformat(timespec="seconds"),
+                    ]
+                )
             )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response = HttpResponse(

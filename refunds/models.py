@@ -77,7 +77,9 @@ class RefundPolicy(models.Model):
     late_tier3_minutes = models.PositiveIntegerField(_("late tier 3 from (min)"), default=60)
     late_tier3_percent = _percent(verbose_name=_("late tier 3 refund (%)"), default=100)
     auto_approve_limit = money_field(
-        verbose_name=_("auto-approve limit (CNY)"), default=Decimal("30.00")
+        verbose_name=_("auto-approve limit (CNY)"),
+        default=Decimal("30.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
     )
     frequent_refunder_count = models.PositiveIntegerField(
         _("frequent refunder: requests"), default=3
@@ -90,7 +92,11 @@ class RefundPolicy(models.Model):
         validators=[MaxValueValidator(7)],
         help_text=_("Photos whose perceptual hashes differ in at most this many bits (0-7)."),
     )
-    high_amount = money_field(verbose_name=_("high amount (CNY)"), default=Decimal("200.00"))
+    high_amount = money_field(
+        verbose_name=_("high amount (CNY)"),
+        default=Decimal("200.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+    )
     appeal_days = models.PositiveIntegerField(_("appeal window (days)"), default=7)
     review_sla_hours = models.PositiveIntegerField(_("review SLA (h)"), default=24)
     updated_at = models.DateTimeField(auto_now=True)
@@ -110,6 +116,9 @@ class RefundPolicy(models.Model):
         return str(_("Refund policy"))
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        # Every path refuses a policy that makes no sense (an auto-approve
+        # limit of -5), not only the admin's form.
+        self.full_clean()
         super().save(*args, **kwargs)
         self.forget()
 

@@ -90,8 +90,11 @@ def test_each_role_against_the_finance_pages(
     role, reads, acts, failed_payout, django_capture_on_commit_callbacks
 ):
     client = browser_as(UserFactory(role=role) if role else UserFactory())
-    for path in (LIST, detail(failed_payout.pk), LEDGER):
+    for path in (LIST, detail(failed_payout.pk)):
         assert client.get(path).status_code == reads, path
+    # The sandbox ledger is finance's alone (SPEC 7), as in the API.
+    assert client.get(LEDGER).status_code == (200 if acts else 403)
+    assert ('href="/finance/ledger/"' in client.get(LIST).content.decode()) is acts
 
     retry_page = client.get(detail(failed_payout.pk) + "retry/")
     reroute = client.post(detail(failed_payout.pk) + "reroute/", {"note": "换到余额"})
