@@ -4,7 +4,8 @@ the manager's CSV or XLSX, nor an account or error in finance's CSV."""
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -22,6 +23,8 @@ from tests.factories import UserFactory, create_order_at
 pytestmark = pytest.mark.django_db
 
 EVIL = '=HYPERLINK("http://evil.example","click")'
+# The order must fall in the month the export covers, whatever today is.
+MID_MONTH = datetime(2026, 3, 18, 14, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
@@ -32,15 +35,15 @@ def test_text_starting_like_a_formula_is_prefixed(start):
 
 
 def test_a_merchant_named_like_a_formula_is_text_in_the_kpi_exports():
-    now = clock.now()
-    customer = UserFactory(role="customer", date_joined=now - timedelta(days=90))
-    create_order_at(
-        customer=customer,
-        promised_at=now - timedelta(hours=2),
-        merchant={"code": "M666", "name": EVIL},
-    )
+    with clock.frozen_at(MID_MONTH) as now:
+        customer = UserFactory(role="customer", date_joined=now - timedelta(days=90))
+        create_order_at(
+            customer=customer,
+            promised_at=now - timedelta(hours=2),
+            merchant={"code": "M666", "name": EVIL},
+        )
     Merchant.objects.filter(code="M666").update(name=EVIL)
-    kpis = kpis_compute(Month.of(now))
+    kpis = kpis_compute(Month.of(MID_MONTH))
 
     rows = list(csv.reader(io.StringIO(to_csv(kpis).decode("utf-8-sig"))))
     names = [row[1] for row in rows if row and row[0] == "M666"]
