@@ -817,26 +817,14 @@ def refund_decide(
             raise Conflict(_("Another agent holds this request; wait or ask them."))
         if decision == "reject" and not note:
             raise _fields_error("note", _("A rejection needs a note for the customer."))
-        if decision == "reject" and locked.approved_amount is None:
-            states.move(
-                locked,
-                RefundStatus.REJECTED,
-                at=now,
-                actor=agent,
-                actor_role=roles.primary_role(agent) or roles.AGENT,
-                note=note,
-                changes=_decision_changes(agent, now, note, approved=None),
-            )
-            _notify_status(locked, sentences.typed(note))
-            return locked
-
         requested = to_money(locked.requested_amount)
-        # An appeal of a paid partial approval: what was paid stays paid.
+        # An appeal of a paid partial approval: what was paid stays paid, and
+        # rejecting the appeal returns the request to refunded.
         paid = to_money(locked.approved_amount) if locked.approved_amount is not None else None
-        if decision == "reject" and paid is not None:
+        if decision == "reject":
             states.move(
                 locked,
-                RefundStatus.REFUNDED,
+                RefundStatus.REJECTED if paid is None else RefundStatus.REFUNDED,
                 at=now,
                 actor=agent,
                 actor_role=roles.primary_role(agent) or roles.AGENT,
