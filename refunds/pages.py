@@ -34,12 +34,11 @@ from orders.selectors import (
     order_queryset_for,
     order_refundable,
 )
-from orders.states import OrderStatus
 from refundportal import clock
 from refundportal.api import ApplicationError
 from refundportal.money import ZERO, format_cny
 
-from . import services
+from . import services, sla
 from .evidence import max_bytes, process_photo
 from .forms import AppealForm, FeedbackForm, PhotoFormMixin, RefundForm
 from .models import EVIDENCE_REASONS, Evidence, Reason, RefundPolicy, RefundRequest, TimelineEvent
@@ -100,11 +99,12 @@ def _own_refunds(request: HttpRequest) -> QuerySet[RefundRequest]:
 
 
 def _filing_closes_at(order: Order, policy: RefundPolicy) -> datetime:
-    """When the filing window closes (policy rule 2): hours after delivery,
-    or after the promised time when the order was never delivered."""
-    delivered = order.status == OrderStatus.DELIVERED and order.delivered_at is not None
-    anchor = order.delivered_at if delivered and order.delivered_at else order.promised_at
-    return anchor + timedelta(hours=policy.filing_window_hours)
+    return sla.filing_closes_at(
+        order_status=order.status,
+        delivered_at=order.delivered_at,
+        promised_at=order.promised_at,
+        window_hours=policy.filing_window_hours,
+    )
 
 
 # --- My orders ------------------------------------------------------------------

@@ -18,6 +18,7 @@ from orders.states import OrderStatus
 from refundportal.money import to_money
 
 from .models import EVIDENCE_REASONS, Reason
+from .sla import filing_closes_at
 
 Outcome = Literal["approved", "rejected", "pending_review", "refused"]
 
@@ -115,8 +116,12 @@ def decide(s: Situation, p: PolicyNumbers) -> Decision:
         )
 
     # R2: the filing window, from delivery (or the promised time if never delivered).
-    anchor = s.delivered_at if delivered and s.delivered_at else s.promised_at
-    closes_at = anchor + timedelta(hours=p.filing_window_hours)
+    closes_at = filing_closes_at(
+        order_status=s.order_status,
+        delivered_at=s.delivered_at,
+        promised_at=s.promised_at,
+        window_hours=p.filing_window_hours,
+    )
     if s.now > closes_at:
         return Decision(
             "refused",
@@ -152,7 +157,9 @@ def decide(s: Situation, p: PolicyNumbers) -> Decision:
             http_status=400,
         )
     if s.reason == Reason.NOT_DELIVERED:  # R8: the delivery record says otherwise.
-        return Decision("pending_review", "R8", full, {"delivered_at": _iso(anchor)})
+        return Decision(
+            "pending_review", "R8", full, {"delivered_at": _iso(s.delivered_at or s.promised_at)}
+        )
 
     if s.reason == Reason.LATE_DELIVERY:  # R9
         assert s.delivered_at is not None

@@ -28,7 +28,7 @@ from refundportal import clock, sentences, sqlrows
 from refundportal.api import ApplicationError, Conflict
 from refundportal.money import allocate, money_sum, part_of_line, to_money
 
-from . import presenters, states
+from . import presenters, sla, states
 from .models import (
     Appeal,
     DecisionSource,
@@ -766,12 +766,6 @@ def refund_check_reviewer(*, refund: RefundRequest, agent: Any) -> None:
     _check_reviewer(refund, agent)
 
 
-def claim_minutes() -> int:
-    from django.conf import settings
-
-    return int(getattr(settings, "REVIEW_CLAIM_MINUTES", 15))
-
-
 def refund_claim(*, refund: RefundRequest, agent: Any) -> RefundRequest:
     """Assign a pending request to ``agent`` for 15 minutes; claiming again
     renews it. Another agent's live claim is a conflict; a stale one can be
@@ -787,7 +781,7 @@ def refund_claim(*, refund: RefundRequest, agent: Any) -> RefundRequest:
                 _("%(name)s is working on this request.")
                 % {"name": locked.assignee.get_username() if locked.assignee else "?"}
             )
-        expires = now + timedelta(minutes=claim_minutes())
+        expires = now + timedelta(minutes=sla.claim_minutes())
         RefundRequest.objects.filter(pk=locked.pk).update(
             assignee=agent, claim_expires_at=expires, updated_at=now
         )
@@ -879,7 +873,6 @@ def sla_sweep(at: Any) -> dict[str, int]:
     breached past due, and alert finance (and tell the customer) when an
     approved refund is still unpaid 24 h after approval. Flags make a second
     run at the same time change nothing."""
-    from django.conf import settings
     from django.db.models import DurationField, ExpressionWrapper, F
 
     from notifications.services import notify, notify_role
@@ -888,7 +881,7 @@ def sla_sweep(at: Any) -> dict[str, int]:
     pending = RefundRequest.objects.filter(status=RefundStatus.PENDING_REVIEW)
     window = ExpressionWrapper(F("review_due_at") - F("created_at"), output_field=DurationField())
     for refund in pending.filter(escalated=False).annotate(window=window).select_related("order"):
-        if at >= refund.created_at + refund.window * 0.8:
+        if at >= refund.created_at + refund.window * sla.ESCALATE_AT_FRACTION:
             with transaction.atomic():
                 updated = RefundRequest.objects.filter(
                     pk=refund.pk, status=RefundStatus.PENDING_REVIEW, escalated=False
@@ -899,7 +892,7 @@ def sla_sweep(at: Any) -> dict[str, int]:
                         refund=refund,
                         actor=None,
                         message=presenters.ESCALATED,
-                        facts={"percent": 80},
+                        facts={"percent": sla.ESCALATE_AT_PERCENT},
                         at=at,
                     )
                     notify_role(
@@ -910,7 +903,7 @@ def sla_sweep(at: Any) -> dict[str, int]:
                     )
     breached = pending.filter(breached=False, review_due_at__lt=at).update(breached=True)
 
-    hours = int(getattr(settings, "PAYOUT_SLA_HOURS", 24))
+    hours = sla.payout_due_hours()
     late = RefundRequest.objects.filter(
         status__in=(RefundStatus.APPROVED, RefundStatus.PAYOUT_FAILED),
         payout_delay_alerted=False,

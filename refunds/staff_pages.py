@@ -36,7 +36,7 @@ from refundportal import clock
 from refundportal.api import ApplicationError
 from refundportal.money import format_cny
 
-from . import risk, services
+from . import risk, services, sla
 from .models import Evidence, Reason, RefundRequest, RiskLevel, TimelineEvent
 from .presenters import breakdown_rows, timeline_note
 from .selectors import has_appeal, late_compensation, refund_queryset_for, review_queue
@@ -44,9 +44,6 @@ from .states import RefundStatus
 
 QUEUE_PAGE_SIZE = 25
 HISTORY_SIZE = 10
-# The share of the review time after which a request shows amber: the point
-# where the SLA sweep escalates it (SPEC 6).
-SLA_WARN_FRACTION = 0.8
 
 View = Callable[..., HttpResponse]
 
@@ -101,7 +98,7 @@ class Sla:
             return "breached"
         window = (self.due_at - self.starts_at).total_seconds()
         used = (self.now - self.starts_at).total_seconds()
-        if window <= 0 or used >= window * SLA_WARN_FRACTION:
+        if window <= 0 or used >= window * sla.ESCALATE_AT_FRACTION:
             return "warn"
         return "ok"
 
@@ -234,7 +231,7 @@ def queue(request: HttpRequest) -> HttpResponse:
                 "unassigned": params.get("assignee") == "none",
             },
             "filtered": filtered,
-            "warn_fraction": SLA_WARN_FRACTION,
+            "warn_fraction": sla.ESCALATE_AT_FRACTION,
             "now_iso": iso(now),
         },
     )
@@ -501,7 +498,7 @@ def _render_request(
         "pending": pending,
         "sla": sla_of(refund, now) if pending else None,
         "claim": claim,
-        "claim_minutes": services.claim_minutes(),
+        "claim_minutes": sla.claim_minutes(),
         "items": list(order.items.all()),
         "discounts": list(order.discounts.all()),
         "tenders": list(order.tenders.all()),
@@ -521,7 +518,7 @@ def _render_request(
         "field_errors": field_errors,
         "error": error,
         "note_templates": NOTE_TEMPLATES,
-        "warn_fraction": SLA_WARN_FRACTION,
+        "warn_fraction": sla.ESCALATE_AT_FRACTION,
         "now": now,
         "now_iso": iso(now),
     }
