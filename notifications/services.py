@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
-from refundportal import clock, sqlrows
+from refundportal import clock
 from refundportal.tasking import enqueue_on_commit
 
 from .models import Notification
@@ -23,8 +23,8 @@ logger = logging.getLogger(__name__)
 def notify(*, user: Any, event: str, facts: dict[str, Any], link: str = "") -> Notification:
     """Write the in-app notification now (in the caller's transaction) and
     send the e-mail and SMS once that transaction commits."""
-    (notification,) = sqlrows.insert(
-        [Notification(user=user, event=event, facts=facts, link=link, created_at=clock.now())]
+    notification = Notification.objects.create(
+        user=user, event=event, facts=facts, link=link, created_at=clock.now()
     )
     if user.email:
         titles = [render_part(event, "title", facts, language) for _, language in LANGUAGES]

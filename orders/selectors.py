@@ -1,20 +1,16 @@
 """Reads on orders: the querysets the API and pages list, and what is still
 refundable on an order, line by line."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
-from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
-from refundportal import sqlrows
 from refundportal.money import ZERO, line_refundables, money_sum, to_money
-from refundportal.prefetched import remember
 
 from .models import DeliveryEvent, Order, OrderItem
 
@@ -46,42 +42,24 @@ def order_queryset_for(user: Any) -> QuerySet[Order]:
     return qs.none()
 
 
-@cache
-def _order_with_items_sql(vendor: str, lock: bool) -> str:
-    quote = connection.ops.quote_name
-    items, orders = quote(OrderItem._meta.db_table), quote(Order._meta.db_table)
-    # Names from the models' metadata; the values go as parameters.
-    sql = (
-        f"SELECT {sqlrows.columns(OrderItem)}, {sqlrows.columns(Order)} "  # noqa: S608
-        f"FROM {items} INNER JOIN {orders} ON {items}.{quote('order_id')} = {orders}.{quote('id')} "
-        f"WHERE {orders}.{quote('customer_id')} = %s AND {orders}.{quote('number')} = %s "
-        f"ORDER BY {items}.{quote('position')}, {items}.{quote('id')}"
+def customer_order_with_items(
+    customer_id: int, number: str, *, lock: bool
+) -> tuple[Order, list[OrderItem]] | None:
+    """The customer's order by its number and its items, in one query (the
+    first read of every filing); the order row is locked when ``lock``.
+    None when the customer has no such order, or the order has no items."""
+    items = OrderItem.objects.select_related("order").filter(
+        order__customer_id=customer_id, order__number=number
     )
-    if lock and connection.features.has_select_for_update_of:
-        sql += f" FOR UPDATE OF {orders}"
-    return sql
-
-
-def customer_order_with_items(customer_id: int, number: str, *, lock: bool) -> Order | None:
-    """The customer's order by its number with its items (read as if
-    prefetched), in one hand-written query: it is the first read of every
-    filing. The order row is locked when ``lock``. None when the customer
-    has no such order, or the order has no items."""
-    fields = sqlrows.concrete_fields(OrderItem) + sqlrows.concrete_fields(Order)
-    rows = sqlrows.fetch(
-        _order_with_items_sql(connection.vendor, lock), [customer_id, number], fields
-    )
+    if lock:
+        items = items.select_for_update(of=("order",))
+    rows = list(items.order_by("position", "id"))
     if not rows:
         return None
-    width = len(OrderItem._meta.concrete_fields)
-    order = sqlrows.instance(Order, rows[0][width:])
-    items = []
-    for row in rows:
-        item = sqlrows.instance(OrderItem, row[:width])
+    order = rows[0].order
+    for item in rows:
         item.order = order
-        items.append(item)
-    remember(order, "items", items)
-    return order
+    return order, rows
 
 
 @dataclass(frozen=True)
@@ -125,15 +103,20 @@ class OrderRefundable:
         return next((line for line in self.lines if line.key == key), None)
 
 
-def order_refundable(order: Order, claims: Mapping[str, Claim] | None = None) -> OrderRefundable:
+def order_refundable(
+    order: Order,
+    claims: Mapping[str, Claim] | None = None,
+    items: Sequence[OrderItem] | None = None,
+) -> OrderRefundable:
     """Every line of an order (items in order, then the delivery and
     packaging fees) with its discount share and what is left to refund.
 
     ``claims`` maps a line key (the item's id, ``delivery_fee`` or
-    ``packaging_fee``) to what refund requests already hold on it.
+    ``packaging_fee``) to what refund requests already hold on it;
+    ``items`` are the order's items when already read (else read here).
     """
     claims = claims or {}
-    items = list(order.items.all())
+    items = list(order.items.all() if items is None else items)
     gross = [to_money(item.unit_price * item.quantity) for item in items]
     gross += [to_money(order.delivery_fee), to_money(order.packaging_fee)]
     refundable = line_refundables(gross, order.discount_total)

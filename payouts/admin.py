@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from refunds.admin import ReadOnlyAdmin, ReadOnlyInline
+from refundportal.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import Payout, PayoutAttempt, SandboxLedgerEntry
 

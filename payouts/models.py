@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -90,6 +91,32 @@ class PayoutAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.number} of payout {self.payout_id}: {self.outcome}"
+
+
+class PayoutEvent(models.Model):
+    """One step of a payout's history: its creation, each move of its
+    status, finance's retry or reroute; with who took it."""
+
+    payout = models.ForeignKey(Payout, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_role = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=20, blank=True, default="")
+    to_status = models.CharField(max_length=20)
+    what = models.CharField(
+        max_length=20, blank=True, default="", help_text="A step that moves no status: rerouted."
+    )
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("payout event")
+        verbose_name_plural = _("payout events")
+
+    def __str__(self) -> str:
+        return f"payout {self.payout_id}: {self.from_status or '-'} -> {self.to_status}"
 
 
 class SandboxLedgerEntry(models.Model):

@@ -27,12 +27,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
+from accounts.users import signed_in
 from orders.models import TenderMethod
 from refundportal import clock
 from refundportal.api import ApplicationError
 from refundportal.money import ZERO, format_cny
+from refunds import services
 
-from . import services
 from .models import Payout, PayoutAttempt, SandboxLedgerEntry
 from .selectors import payout_totals, payouts_filtered, payouts_needing_action
 from .states import PayoutStatus
@@ -226,7 +227,7 @@ def payout_retry(request: HttpRequest, pk: int) -> HttpResponse:
     payout = _payout(pk)
     if request.method == "POST":
         try:
-            services.payout_retry(payout=payout, actor=request.user)
+            services.payout_retry(payout=payout, actor=signed_in(request.user))
         except ApplicationError as error:
             return render(
                 request,
@@ -276,7 +277,7 @@ def payout_reroute(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         new = services.payout_reroute(
             payout=payout,
-            actor=request.user,
+            actor=signed_in(request.user),
             method=TenderMethod.WALLET,
             note=form.cleaned_data["note"],
             note_for_customer=form.cleaned_data["note_for_customer"],

@@ -2,16 +2,14 @@
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
-from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import Tender, TenderMethod
-from refundportal import sqlrows
 from refundportal.api import MAX_ID, ApplicationError
 
 from .models import Payout
@@ -104,23 +102,13 @@ def payouts_needing_action(at: datetime, stuck_minutes: int, limit: int) -> list
     )
 
 
-@cache
-def _tenders_sql(vendor: str) -> str:
-    quote = connection.ops.quote_name
-    tenders, payouts = quote(Tender._meta.db_table), quote(Payout._meta.db_table)
-    return (
-        f"SELECT {sqlrows.columns(Tender)}, "  # noqa: S608
-        f"(SELECT SUM({payouts}.{quote('amount')}) FROM {payouts} "
-        f"WHERE {payouts}.{quote('tender_id')} = {tenders}.{quote('id')} "
-        f"AND NOT {payouts}.{quote('closed')}) "
-        f"FROM {tenders} WHERE {tenders}.{quote('order_id')} = %s "
-        f"ORDER BY {tenders}.{quote('position')}, {tenders}.{quote('id')}"
-    )
-
-
 def tenders_with_open_payouts(order_id: int) -> list[tuple[Tender, Decimal]]:
-    """Each of an order's tenders with what its open payouts already take,
-    in one hand-written query (every approval reads it)."""
-    fields = sqlrows.concrete_fields(Tender) + sqlrows.model_fields(Payout, "amount")
-    rows = sqlrows.fetch(_tenders_sql(connection.vendor), [order_id], fields)
-    return [(sqlrows.instance(Tender, row[:-1]), row[-1] or Decimal("0.00")) for row in rows]
+    """Each of an order's tenders with what its open payouts (every payout
+    but a rerouted one) already take, in one query."""
+    taken = Sum("payouts__amount", filter=Q(payouts__closed=False))
+    tenders = (
+        Tender.objects.filter(order_id=order_id)
+        .annotate(taken=Coalesce(taken, Decimal("0.00"), output_field=DecimalField()))
+        .order_by("position", "id")
+    )
+    return [(tender, tender.taken) for tender in tenders]

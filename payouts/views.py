@@ -14,9 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.permissions import IsFinance, IsFinanceOrManager
+from accounts.users import signed_in
 from refundportal.spreadsheets import row as text_row
+from refunds import services
 
-from . import services
 from .models import Payout, SandboxLedgerEntry
 from .presenters import error_text
 from .selectors import payouts_filtered
@@ -80,7 +81,7 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=None, responses={202: PayoutSerializer})
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, pk: str | None = None) -> Response:
-        payout = services.payout_retry(payout=self.get_object(), actor=request.user)
+        payout = services.payout_retry(payout=self.get_object(), actor=signed_in(request.user))
         return Response(PayoutSerializer(payout).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=RerouteSerializer, responses={201: PayoutSerializer})
@@ -91,7 +92,7 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         incoming.is_valid(raise_exception=True)
         new = services.payout_reroute(
             payout=payout,
-            actor=request.user,
+            actor=signed_in(request.user),
             method=incoming.validated_data["method"],
             note=incoming.validated_data["note"],
             note_for_customer=incoming.validated_data["note_for_customer"],

@@ -11,7 +11,6 @@ from .views import SchemaView, api_not_found, healthz
 
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
-    path("", include("orders.urls")),
     path("", include("refunds.urls")),
     path("", include("payouts.urls")),
     path("", include("analytics.urls")),

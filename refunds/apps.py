@@ -15,12 +15,14 @@ class RefundsConfig(AppConfig):
         from orders.signals import order_failed
         from refundportal import periodic
 
+        from . import tasks  # noqa: F401  (registers the tasks services send by name)
         from .presenters import register_sentences
         from .receivers import refund_failed_order
-        from .services import sla_sweep
+        from .services import payout_sweep, sla_sweep
 
         register_sentences()
         periodic.register("sla_sweep")(sla_sweep)
+        periodic.register("payout_sweep")(payout_sweep)
         order_failed.connect(refund_failed_order, dispatch_uid="refunds.refund_failed_order")
         post_migrate.connect(grant_manager_permissions, sender=self)
 

@@ -21,10 +21,10 @@ from PIL import Image
 from orders.models import Order
 from orders.states import OrderStatus
 from payouts.models import Payout
-from payouts.services import payout_attempt, payout_sweep
 from payouts.states import PayoutStatus
 from refundportal import clock
 from refundportal.api import ApplicationError
+from refunds.services import payout_attempt, payout_sweep
 
 from . import services
 from .evidence import process_photo

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
+from accounts.users import signed_in
 from orders.models import Order, OrderItem
 from orders.selectors import (
     OrderRefundable,
@@ -168,7 +169,7 @@ def _store_photos(request: HttpRequest, files: Sequence[UploadedFile], kept: lis
     each id to ``kept`` as soon as it is stored."""
     for upload in files:
         photo = process_photo(upload, upload.size or 0)
-        kept.append(services.evidence_store(owner=request.user, photo=photo).pk)
+        kept.append(services.evidence_store(owner=signed_in(request.user), photo=photo).pk)
 
 
 def _photo_context(request: HttpRequest, kept: Sequence[int]) -> dict[str, Any]:
@@ -273,7 +274,7 @@ def refund_new(request: HttpRequest, number: str) -> HttpResponse:
     try:
         _store_photos(request, form.cleaned_data["photos"], kept)
         refund = services.refund_file(
-            customer=request.user,
+            customer=signed_in(request.user),
             order_number=order.number,
             reason=form.cleaned_data["reason"],
             description=form.cleaned_data["description"],
@@ -387,7 +388,7 @@ def refund_page(request: HttpRequest, pk: int) -> HttpResponse:
 def refund_cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
     refund = get_object_or_404(_own_refunds(request), pk=pk)
     try:
-        services.refund_cancel(request=refund, customer=request.user)
+        services.refund_cancel(request=refund, customer=signed_in(request.user))
     except ApplicationError as error:
         messages.error(request, error.detail)
     else:
@@ -413,7 +414,7 @@ def refund_appeal_page(request: HttpRequest, pk: int) -> HttpResponse:
         _store_photos(request, form.cleaned_data["photos"], kept)
         services.refund_appeal(
             request=refund,
-            customer=request.user,
+            customer=signed_in(request.user),
             reason=form.cleaned_data["reason"],
             evidence_ids=kept,
         )
@@ -441,7 +442,7 @@ def refund_feedback_page(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.refund_feedback(
             request=refund,
-            customer=request.user,
+            customer=signed_in(request.user),
             rating=form.cleaned_data["rating"],
             comment=form.cleaned_data["comment"],
         )

@@ -9,15 +9,21 @@ which never import refunds, render them too.
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.selectors import line_label
 from refundportal import sentences
 
-from .models import DecisionSource, RefundRequest, TimelineEvent
+from .assessment import Assessment, BreakdownLine
+from .models import DecisionSource, RefundItem, RefundRequest, TimelineEvent
 from .policy import decision_message
+from .states import RefundStatus
 
 # Ids of the system sentences a request's timeline and notifications hold.
 DECISION = "refund.decision"  # facts: rule, outcome, facts (what the rule saw)
@@ -85,21 +91,114 @@ def auto_decision(rule: str, outcome: str, facts: Mapping[str, Any]) -> dict[str
     return sentences.sentence(DECISION, rule=rule, outcome=outcome, facts=dict(facts))
 
 
-def breakdown_rows(refund: RefundRequest) -> list[dict[str, Any]]:
-    """The request's lines for a page's breakdown table: what each asks and,
+@dataclass(frozen=True)
+class BreakdownRow:
+    """One line of a request as every reader sees it: what it asks and,
     once a decision approves an amount, its share of it."""
-    decided = refund.approved_amount is not None
-    return [
-        {
-            "line": row.line,
-            "name": line_label(row.line, row.name),
-            "quantity": row.quantity,
-            "gross": row.gross,
-            "discount_share": row.discount_share,
-            "amount": row.amount,
-            "approved": row.approved_amount if decided else None,
+
+    line: str  # the item's id, or delivery_fee / packaging_fee
+    name: str  # in the reader's language
+    quantity: int
+    gross: Decimal
+    discount_share: Decimal
+    amount: Decimal
+    approved: Decimal | None
+
+    def as_api(self) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "line": self.line,
+            "name": self.name,
+            "quantity": self.quantity,
+            "gross": str(self.gross),
+            "discount_share": str(self.discount_share),
+            "amount": str(self.amount),
         }
-        for row in refund.items.all()
+        if self.approved is not None:
+            row["approved"] = str(self.approved)
+        return row
+
+
+def breakdown_rows(refund: RefundRequest) -> list[BreakdownRow]:
+    """A stored request's lines (the API, the customer's and staff pages)."""
+    decided = refund.approved_amount is not None
+    return [_row(row, row.approved_amount if decided else None) for row in refund.items.all()]
+
+
+def assessed_rows(assessment: Assessment) -> list[BreakdownRow]:
+    """The lines a filing would store (the preview), as ``breakdown_rows``
+    shows them once stored."""
+    shares = assessment.approved_shares
+    return [_row(line, share) for line, share in zip(assessment.breakdown, shares, strict=True)]
+
+
+def _row(line: RefundItem | BreakdownLine, approved: Decimal | None) -> BreakdownRow:
+    return BreakdownRow(
+        line=line.line,
+        name=line_label(line.line, line.name),
+        quantity=line.quantity,
+        gross=line.gross,
+        discount_share=line.discount_share,
+        amount=line.amount,
+        approved=approved,
+    )
+
+
+def status_label(status: str) -> str:
+    """A request status in the reader's language."""
+    return str(RefundStatus(status).label) if status in RefundStatus.values else status
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    """One step of a request's timeline as every reader sees it."""
+
+    at: datetime
+    from_status: str
+    to_status: str
+    actor_role: str
+    actor_name: str  # the person's user name; "" for the system
+    rule: str  # the policy rule of an automatic decision
+    note: str  # in the reader's language
+    internal: bool  # staff only
+
+    @property
+    def from_label(self) -> str:
+        return status_label(self.from_status) if self.from_status else ""
+
+    @property
+    def to_label(self) -> str:
+        return status_label(self.to_status)
+
+    def as_api(self, *, staff: bool) -> dict[str, Any]:
+        step: dict[str, Any] = {
+            "at": timezone.localtime(self.at).isoformat(),
+            "from_status": self.from_status or None,
+            "to_status": self.to_status,
+            "actor_role": self.actor_role,
+            "note": self.note,
+        }
+        if staff:
+            step["internal"] = self.internal
+        return step
+
+
+def timeline_steps(refund: RefundRequest, *, staff: bool) -> list[TimelineStep]:
+    """The request's timeline, oldest first; a customer never sees the
+    internal staff notes. Filtered here, not in the query: the timeline is
+    read with the request for every reader alike."""
+    return [
+        TimelineStep(
+            at=event.at,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            actor_role=event.actor_role,
+            actor_name=event.actor.get_username() if event.actor_id and event.actor else "",
+            rule=event.rule,
+            note=timeline_note(event),
+            internal=event.internal,
+        )
+        for event in refund.timeline.all()
+        if staff or not event.internal
     ]
 
 

@@ -7,12 +7,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts import roles
-from orders.selectors import line_label
 from orders.serializers import ORDER_NUMBER_PATTERN
 from refundportal.api import MAX_ID, BuiltOnceModelSerializer, StrictSerializer
 
 from .models import Evidence, Reason, RefundRequest
-from .presenters import decision_note, timeline_note
+from .presenters import breakdown_rows, decision_note, timeline_steps
 from .selectors import can_appeal, can_give_feedback
 from .services import MAX_PHOTOS, NOTE_MAX_LENGTH
 
@@ -157,10 +156,6 @@ class RiskSerializer(serializers.Serializer):
     flags = serializers.ListField(child=serializers.CharField())
 
 
-_MONEY = money_out()
-_WHEN = serializers.DateTimeField()
-
-
 class RefundSerializer(BuiltOnceModelSerializer):
     order = serializers.CharField(source="order.number")
     breakdown = serializers.SerializerMethodField()
@@ -201,21 +196,7 @@ class RefundSerializer(BuiltOnceModelSerializer):
 
     @extend_schema_field(BreakdownLineSerializer(many=True))
     def get_breakdown(self, obj: RefundRequest) -> list[dict[str, Any]]:
-        decided = obj.approved_amount is not None
-        rows = []
-        for row in obj.items.all():
-            line = {
-                "line": row.line,
-                "name": line_label(row.line, row.name),
-                "quantity": row.quantity,
-                "gross": str(row.gross),
-                "discount_share": str(row.discount_share),
-                "amount": str(row.amount),
-            }
-            if decided and row.approved_amount is not None:
-                line["approved"] = str(row.approved_amount)
-            rows.append(line)
-        return rows
+        return [row.as_api() for row in breakdown_rows(obj)]
 
     @extend_schema_field(DecisionSerializer(allow_null=True))
     def get_decision(self, obj: RefundRequest) -> dict[str, Any] | None:
@@ -245,24 +226,16 @@ class RefundSerializer(BuiltOnceModelSerializer):
 
     @extend_schema_field(TimelineSerializer(many=True))
     def get_timeline(self, obj: RefundRequest) -> list[dict[str, Any]]:
-        # Filtered here, not in the query: the timeline is prefetched (or
-        # filled by ``as_filed``) for every reader alike.
         staff = self._is_staff()
-        timeline = []
-        for event in obj.timeline.all():
-            if event.internal and not staff:
-                continue  # Customers never see internal staff notes.
-            step = {
-                "at": timezone.localtime(event.at).isoformat(),
-                "from_status": event.from_status or None,
-                "to_status": event.to_status,
-                "actor_role": event.actor_role,
-                "note": timeline_note(event),
-            }
-            if staff:
-                step["internal"] = event.internal
-            timeline.append(step)
-        return timeline
+        return [step.as_api(staff=staff) for step in timeline_steps(obj, staff=staff)]
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        if not self._is_staff():
+            # Customers never see risk scores or who works their request.
+            for staff_only in ("risk", "assignee"):
+                fields.pop(staff_only)
+        return fields
 
     def _is_staff(self) -> bool:
         request = self.context.get("request")
@@ -290,42 +263,3 @@ class RefundSerializer(BuiltOnceModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_assignee(self, obj: RefundRequest) -> str | None:
         return obj.assignee.get_username() if obj.assignee else None
-
-    def to_representation(self, instance: RefundRequest) -> dict[str, Any]:
-        # Written out rather than field by field: this is the API's most read
-        # object, and DRF would first copy every declared field (and the
-        # nested evidence serializer) for each serializer it builds. A test
-        # holds it equal to the field-by-field output for each kind of reader.
-        obj = instance
-        data: dict[str, Any] = {
-            "id": obj.pk,
-            "order": obj.order.number,
-            "reason": obj.reason,
-            "description": obj.description,
-            "status": obj.status,
-            "requested_amount": _MONEY.to_representation(obj.requested_amount),
-            "approved_amount": None
-            if obj.approved_amount is None
-            else _MONEY.to_representation(obj.approved_amount),
-            "breakdown": self.get_breakdown(obj),
-            "decision": self.get_decision(obj),
-            "items": self.get_items(obj),
-            "evidence": self._evidence(obj),
-            "payouts": self.get_payouts(obj),
-            "timeline": self.get_timeline(obj),
-            "sla": self.get_sla(obj),
-            "can_appeal": self.get_can_appeal(obj),
-            "can_give_feedback": self.get_can_give_feedback(obj),
-            "created_at": _WHEN.to_representation(obj.created_at),
-        }
-        if self._is_staff():
-            # Customers never see risk scores or who works their request.
-            data["risk"] = self.get_risk(obj)
-            data["assignee"] = self.get_assignee(obj)
-        return data
-
-    def _evidence(self, obj: RefundRequest) -> list[Any]:
-        photos = list(obj.evidence.all())
-        if not photos:
-            return []
-        return list(EvidenceSerializer(photos, many=True, context=self.context).data)

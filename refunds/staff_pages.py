@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts import roles
+from accounts.users import signed_in
 from orders.models import Order
 from orders.selectors import order_queryset_for
 from orders.states import OrderStatus
@@ -534,7 +535,7 @@ def _local_time(at: datetime | None) -> str:
 def request_page(request: HttpRequest, pk: int) -> HttpResponse:
     refund = get_object_or_404(_review_refunds(request.user), pk=pk)
     try:
-        services.refund_check_reviewer(refund=refund, agent=request.user)
+        services.refund_check_reviewer(refund=refund, agent=signed_in(request.user))
     except (ApplicationError, PermissionDenied) as error:
         return _forbidden(request, error)
     if request.method == "POST":
@@ -549,7 +550,7 @@ def _act(request: HttpRequest, refund: RefundRequest) -> HttpResponse:
         return _add_note(request, refund)
     if request.POST.get("action") == CLAIM:
         try:
-            claimed = services.refund_claim(refund=refund, agent=request.user)
+            claimed = services.refund_claim(refund=refund, agent=signed_in(request.user))
         except ApplicationError as error:
             return _render_request(request, refund, error=error, status=error.status_code)
         messages.success(
@@ -566,7 +567,7 @@ def _act(request: HttpRequest, refund: RefundRequest) -> HttpResponse:
     try:
         decided = services.refund_decide(
             refund=refund,
-            agent=request.user,
+            agent=signed_in(request.user),
             decision="reject" if action == REJECT else "approve",
             note=form.note_text(),
             amount=form.cleaned_data["amount"] if action == APPROVE_PARTIAL else None,
@@ -592,7 +593,7 @@ def _add_note(request: HttpRequest, refund: RefundRequest) -> HttpResponse:
     try:
         services.refund_note_add(
             refund=refund,
-            author=request.user,
+            author=signed_in(request.user),
             note=form.cleaned_data["note"],
             internal=form.cleaned_data["internal"],
         )

@@ -3,7 +3,7 @@ helper that moves a request: compare-and-swap on the row, then a timeline
 event, in the caller's transaction."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar, Protocol
 
 from django.db import models
 from django.utils.translation import gettext
@@ -11,8 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from refundportal.api import Conflict
 
-if TYPE_CHECKING:
-    from .models import RefundRequest, TimelineEvent
+
+class RefundRequest(Protocol):
+    """What a move needs of a request row (``refunds.models.RefundRequest``;
+    this module is imported by the models, so it names none of them)."""
+
+    objects: ClassVar[Any]
+    pk: Any
+    status: str
+    timeline: Any  # the request's timeline (``TimelineEvent``)
 
 
 class RefundStatus(models.TextChoices):
@@ -51,7 +58,7 @@ def can_move(current: str, new: str) -> bool:
 
 
 def move(
-    request: "RefundRequest",
+    request: RefundRequest,
     to: str,
     *,
     at: datetime,
@@ -62,15 +69,13 @@ def move(
     rule: str = "",
     facts: dict[str, Any] | None = None,
     changes: dict[str, Any] | None = None,
-) -> "TimelineEvent":
+) -> Any:
     """Move ``request`` to ``to``: refuse a move the table does not allow,
     write the row only if nobody moved it meanwhile, and append the event.
 
     ``changes`` are other columns written in the same UPDATE. ``note`` is
     what a person typed; a system sentence is a ``message`` id with ``facts``.
     """
-    from .models import RefundRequest, TimelineEvent
-
     current = request.status
     if not can_move(current, to):
         raise Conflict(
@@ -78,13 +83,12 @@ def move(
             % {"current": str(S(current).label), "new": str(S(to).label)}
         )
     fields = {"status": to, "updated_at": at, **(changes or {})}
-    updated = RefundRequest.objects.filter(pk=request.pk, status=current).update(**fields)
+    updated = type(request).objects.filter(pk=request.pk, status=current).update(**fields)
     if updated != 1:
         raise Conflict(gettext("The request changed meanwhile; reload it and try again."))
     for name, value in fields.items():
         setattr(request, name, value)
-    return TimelineEvent.objects.create(
-        request=request,
+    return request.timeline.create(
         at=at,
         actor=actor,
         actor_role=actor_role,

@@ -1,12 +1,23 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import EvidenceFileView, EvidenceUploadView, RefundViewSet, ReviewQueueView
+from .views import (
+    EvidenceFileView,
+    EvidenceUploadView,
+    OrderViewSet,
+    RefundViewSet,
+    ReviewQueueView,
+)
 
+# The orders API is served here: its answer shows what refund requests
+# already hold on each line.
+orders = SimpleRouter()
+orders.register("orders", OrderViewSet, basename="order")
 router = SimpleRouter()
 router.register("refunds", RefundViewSet, basename="refund")
 
 urlpatterns = [
+    *orders.urls,
     path("evidence/", EvidenceUploadView.as_view(), name="evidence-upload"),
     path("evidence/<int:pk>/file/", EvidenceFileView.as_view(), name="evidence-file"),
     path("review-queue/", ReviewQueueView.as_view(), name="review-queue"),

@@ -16,11 +16,15 @@ from rest_framework.views import APIView
 
 from accounts import roles
 from accounts.permissions import IsCustomer, IsReviewer, IsStaff
+from accounts.users import signed_in
+from orders import views as order_views
+from orders.selectors import Claim
 
 from . import services
 from .evidence import process_photo
 from .models import Evidence, Reason, RefundPolicy
-from .selectors import as_filed, refund_queryset_for, review_queue
+from .presenters import assessed_rows
+from .selectors import claims_for_orders, refund_queryset_for, review_queue
 from .serializers import (
     AppealSerializer,
     DecideSerializer,
@@ -108,15 +112,14 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         refund = services.refund_file(
-            customer=request.user,
+            customer=signed_in(request.user),
             order_number=data["order"],
             reason=data["reason"],
             description=data["description"],
             items=data["items"],
             evidence_ids=data["evidence"],
         )
-        # Answered from the rows the filing wrote: no read-back.
-        return Response(self.get_serializer(as_filed(refund)).data, status=status.HTTP_201_CREATED)
+        return self._respond(refund.pk, status.HTTP_201_CREATED)
 
     @extend_schema(
         request=RefundCreateSerializer,
@@ -129,7 +132,7 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         assessment = services.refund_preview(
-            customer=request.user,
+            customer=signed_in(request.user),
             order_number=data["order"],
             reason=data["reason"],
             items=data["items"],
@@ -143,11 +146,13 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 # one (a late delivery held for review proposes a share, but
                 # the request is for what it names).
                 "amount": str(
-                    decision.amount if decision.outcome == "approved" else assessment.amount
+                    decision.amount
+                    if decision.outcome == RefundStatus.APPROVED
+                    else assessment.amount
                 ),
                 "rule": decision.rule,
                 "message": assessment.message,
-                "breakdown": assessment.breakdown_rows(),
+                "breakdown": [row.as_api() for row in assessed_rows(assessment)],
             }
         )
 
@@ -155,7 +160,7 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         refund = self.get_object()
-        services.refund_cancel(request=refund, customer=request.user)
+        services.refund_cancel(request=refund, customer=signed_in(request.user))
         return self._respond(refund.pk)
 
     @extend_schema(request=AppealSerializer, responses={200: RefundSerializer})
@@ -166,7 +171,7 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         incoming.is_valid(raise_exception=True)
         services.refund_appeal(
             request=refund,
-            customer=request.user,
+            customer=signed_in(request.user),
             reason=incoming.validated_data["reason"],
             evidence_ids=incoming.validated_data["evidence"],
         )
@@ -180,7 +185,7 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         incoming.is_valid(raise_exception=True)
         services.refund_feedback(
             request=refund,
-            customer=request.user,
+            customer=signed_in(request.user),
             rating=incoming.validated_data["rating"],
             comment=incoming.validated_data["comment"],
         )
@@ -191,7 +196,7 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def claim(self, request: Request, pk: str | None = None) -> Response:
         """Assign the request to me for 15 minutes (claiming again renews)."""
         refund = self.get_object()
-        services.refund_claim(refund=refund, agent=request.user)
+        services.refund_claim(refund=refund, agent=signed_in(request.user))
         return self._respond(refund.pk)
 
     @extend_schema(request=DecideSerializer, responses={200: RefundSerializer})
@@ -204,7 +209,7 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data = incoming.validated_data
         services.refund_decide(
             refund=refund,
-            agent=request.user,
+            agent=signed_in(request.user),
             decision=data["decision"],
             note=data["note"],
             amount=data.get("amount"),
@@ -226,7 +231,7 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         incoming.is_valid(raise_exception=True)
         services.refund_note_add(
             refund=refund,
-            author=request.user,
+            author=signed_in(request.user),
             note=incoming.validated_data["note"],
             internal=incoming.validated_data["internal"],
         )
@@ -290,7 +295,7 @@ class EvidenceUploadView(APIView):
                 fields={"file": ["A photo is required."]},
             )
         photo = process_photo(upload, upload.size or 0)
-        evidence = services.evidence_store(owner=request.user, photo=photo)
+        evidence = services.evidence_store(owner=signed_in(request.user), photo=photo)
         return Response(
             EvidenceSerializer(evidence, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
@@ -314,3 +319,11 @@ class EvidenceFileView(APIView):
         response["Cache-Control"] = "private, max-age=3600"
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+class OrderViewSet(order_views.OrderViewSet):
+    """Orders from the ordering system; a customer reads only their own."""
+
+    # The orders API as served: with what refund requests hold on each line.
+    def line_claims(self, order_ids: list[int]) -> dict[int, dict[str, Claim]]:
+        return claims_for_orders(order_ids)

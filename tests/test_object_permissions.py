@@ -31,11 +31,10 @@ from accounts import roles
 from orders.models import Order
 from orders.services import order_event_add
 from payouts.models import Payout
-from payouts.services import payout_attempt
 from payouts.states import PayoutStatus
 from refunds.evidence import process_photo
 from refunds.models import Evidence, Feedback, RefundRequest, TimelineEvent
-from refunds.services import evidence_store, refund_file
+from refunds.services import evidence_store, payout_attempt, refund_file
 from refunds.states import RefundStatus
 from tests.conftest import client_as
 from tests.factories import UserFactory, create_order, photo_bytes

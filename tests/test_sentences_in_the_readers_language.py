@@ -19,11 +19,11 @@ from notifications import presenters as notification_presenters
 from notifications.models import Notification
 from payouts import presenters as payout_presenters
 from payouts.models import Payout
-from payouts.services import payout_reroute
 from refundportal import clock, sentences
 from refunds import services
 from refunds.models import RefundRequest
 from refunds.policy import decision_message
+from refunds.services import payout_reroute
 from tests.conftest import client_as
 from tests.factories import ItemFactory, UserFactory, create_order_at
 

@@ -10,9 +10,9 @@ import pytest
 from accounts import roles
 from analytics.months import Month
 from analytics.services import kpis_compute
-from payouts.services import payout_sweep
 from refundportal import clock
 from refunds import services
+from refunds.services import payout_sweep
 from tests.factories import UserFactory, create_order_at
 
 from .support import sh

@@ -15,10 +15,10 @@ import pytest
 from accounts import roles
 from analytics.services import kpi_rollup
 from payouts.models import Payout
-from payouts.services import payout_attempt
 from payouts.states import PayoutStatus
 from refundportal import clock
 from refunds import services
+from refunds.services import payout_attempt
 from refunds.states import RefundStatus
 from tests.analytics.support import year_of_history
 from tests.factories import PASSWORD, UserFactory, create_order, create_order_at

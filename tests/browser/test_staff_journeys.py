@@ -10,12 +10,12 @@ import pytest
 
 from accounts import roles
 from payouts.models import Payout
-from payouts.services import payout_attempt
 from payouts.states import PayoutStatus
 from refundportal import clock
 from refunds import services
 from refunds.evidence import process_photo
 from refunds.models import RefundRequest
+from refunds.services import payout_attempt
 from refunds.states import RefundStatus
 from tests.factories import PASSWORD, UserFactory, create_order, create_order_at, photo_upload
 

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from payouts.models import Payout, PayoutAttempt, SandboxLedgerEntry
-from payouts.services import backoff, payout_sweep
+from payouts.services import backoff
 from payouts.states import PayoutStatus
+from refunds.services import payout_sweep
 from refunds.states import RefundStatus
 from tests.conftest import client_as
 from tests.factories import UserFactory

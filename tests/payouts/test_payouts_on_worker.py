@@ -15,11 +15,11 @@ import pytest
 from django.utils import timezone
 
 from payouts.models import Payout, PayoutAttempt, SandboxLedgerEntry
-from payouts.services import payout_attempt, payout_sweep
 from payouts.states import PayoutStatus
-from payouts.tasks import payout_attempt_task
 from refunds.models import RefundRequest
+from refunds.services import payout_attempt, payout_sweep
 from refunds.states import RefundStatus
+from refunds.tasks import payout_attempt_task
 from tests.conftest import client_as, start_worker, stop_worker, wait_for_worker, worker_env
 from tests.factories import UserFactory, create_order
 

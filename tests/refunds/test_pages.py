@@ -15,11 +15,11 @@ from accounts import roles
 from notifications.models import Notification
 from notifications.services import notify
 from payouts.models import Payout
-from payouts.services import payout_attempt
 from refunds import presenters as refund_presenters
 from refunds import services
 from refunds.evidence import process_photo
 from refunds.models import Evidence, RefundRequest, TimelineEvent
+from refunds.services import payout_attempt
 from refunds.states import RefundStatus
 from tests.factories import UserFactory, create_order_at, photo_upload
 

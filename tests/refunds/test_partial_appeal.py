@@ -11,9 +11,9 @@ import pytest
 from django.test import Client
 
 from payouts.models import Payout
-from payouts.services import payout_attempt
 from refunds import services
 from refunds.models import RefundRequest
+from refunds.services import payout_attempt
 from tests.conftest import client_as
 from tests.factories import UserFactory
 

@@ -1,0 +1,57 @@
+"""Every write on refund requests, by sub-domain. The refund is the
+aggregate root: these are the only transactions that change a request, and
+each takes the locks in one order (order, request, payout).
+
+- ``filing``: filing with auto-review, and its preview
+- ``customer``: cancelling, appealing, rating
+- ``review``: an agent's claim and decision
+- ``paying``: payouts for an approval, their attempts and answers, finance's
+  retry and reroute, the payout sweep
+- ``escalation``: the review and payout timers
+- ``notes``: timeline notes that change no status
+- ``photos``: keeping an uploaded photo
+
+The names below are the services' public face; callers import them from
+here.
+"""
+
+from .customer import refund_appeal, refund_cancel, refund_feedback
+from .escalation import sla_sweep
+from .filing import MAX_PHOTOS, refund_file, refund_file_for_failed_order, refund_preview
+from .notes import NOTE_MAX_LENGTH, refund_note, refund_note_add
+from .paying import (
+    AttemptReport,
+    payout_attempt,
+    payout_reroute,
+    payout_retry,
+    payout_sweep,
+    refund_payouts_create,
+    refund_sync_payouts,
+)
+from .photos import evidence_store
+from .review import refund_check_reviewer, refund_claim, refund_decide
+
+__all__ = [
+    "MAX_PHOTOS",
+    "NOTE_MAX_LENGTH",
+    "AttemptReport",
+    "evidence_store",
+    "payout_attempt",
+    "payout_reroute",
+    "payout_retry",
+    "payout_sweep",
+    "refund_appeal",
+    "refund_cancel",
+    "refund_check_reviewer",
+    "refund_claim",
+    "refund_decide",
+    "refund_feedback",
+    "refund_file",
+    "refund_file_for_failed_order",
+    "refund_note",
+    "refund_note_add",
+    "refund_payouts_create",
+    "refund_preview",
+    "refund_sync_payouts",
+    "sla_sweep",
+]

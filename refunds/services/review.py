@@ -1,0 +1,165 @@
+"""An agent's work on a request under review: claim it (so that two agents
+do not work one request), and decide it. Escalated requests and appeals
+are for senior agents, never the one who decided before."""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts import roles
+from accounts.users import User
+from refundportal import clock, sentences
+from refundportal.api import ApplicationError, Conflict
+from refundportal.money import allocate, to_money
+
+from .. import sla, states
+from ..assessment import fields_error
+from ..models import DecisionSource, RefundItem, RefundRequest
+from ..selectors import has_appeal
+from ..states import RefundStatus
+from .common import locked_request, notify_status
+from .paying import refund_payouts_create
+
+
+def _claim_is_live(refund: RefundRequest, now: datetime) -> bool:
+    return bool(refund.assignee_id and refund.claim_expires_at and refund.claim_expires_at > now)
+
+
+def _check_reviewer(refund: RefundRequest, agent: User) -> None:
+    """Escalated requests and appeals are for senior agents only, and never
+    for the agent who rejected the request before."""
+    held = roles.user_roles(agent)
+    if not held & roles.REVIEW_ROLES:
+        raise PermissionDenied
+    if refund.escalated and roles.SENIOR_AGENT not in held:
+        raise ApplicationError(
+            "forbidden", _("Escalated requests and appeals are decided by a senior agent."), 403
+        )
+    appeal = getattr(refund, "appeal", None) if has_appeal(refund) else None
+    if appeal is not None and appeal.rejected_by_id == agent.pk:
+        raise ApplicationError(
+            "forbidden",
+            _("An appeal is decided by a senior agent other than the one who rejected it."),
+            403,
+        )
+
+
+def refund_check_reviewer(*, refund: RefundRequest, agent: User) -> None:
+    """Raise unless ``agent`` may review ``refund``: the staff pages ask
+    before they show a request, with the same rule claiming and deciding
+    apply."""
+    _check_reviewer(refund, agent)
+
+
+def refund_claim(*, refund: RefundRequest, agent: User) -> RefundRequest:
+    """Assign a pending request to ``agent`` for 15 minutes; claiming again
+    renews it. Another agent's live claim is a conflict; a stale one can be
+    taken over."""
+    now = clock.now()
+    with transaction.atomic():
+        locked = locked_request(refund.pk)
+        if locked.status != RefundStatus.PENDING_REVIEW:
+            raise Conflict(_("Only a request under review can be claimed."))
+        _check_reviewer(locked, agent)
+        if _claim_is_live(locked, now) and locked.assignee_id != agent.pk:
+            raise Conflict(
+                _("%(name)s is working on this request.")
+                % {"name": locked.assignee.get_username() if locked.assignee else "?"}
+            )
+        expires = now + timedelta(minutes=sla.claim_minutes())
+        RefundRequest.objects.filter(pk=locked.pk).update(
+            assignee=agent, claim_expires_at=expires, updated_at=now
+        )
+        locked.assignee = agent
+        locked.claim_expires_at = expires
+    return locked
+
+
+def refund_decide(
+    *,
+    refund: RefundRequest,
+    agent: User,
+    decision: str,
+    note: str = "",
+    amount: Decimal | None = None,
+) -> RefundRequest:
+    """An agent approves (in full or in part) or rejects a pending request.
+    A partial approval and a rejection need a note."""
+    now = clock.now()
+    note = (note or "").strip()
+    with transaction.atomic():
+        locked = locked_request(refund.pk)
+        if locked.status != RefundStatus.PENDING_REVIEW:
+            raise Conflict(_("Only a request under review can be decided."))
+        _check_reviewer(locked, agent)
+        if _claim_is_live(locked, now) and locked.assignee_id != agent.pk:
+            raise Conflict(_("Another agent holds this request; wait or ask them."))
+        if decision == "reject" and not note:
+            raise fields_error("note", _("A rejection needs a note for the customer."))
+        requested = to_money(locked.requested_amount)
+        # An appeal of a paid partial approval: what was paid stays paid, and
+        # rejecting the appeal returns the request to refunded.
+        paid = to_money(locked.approved_amount) if locked.approved_amount is not None else None
+        if decision == "reject":
+            states.move(
+                locked,
+                RefundStatus.REJECTED if paid is None else RefundStatus.REFUNDED,
+                at=now,
+                actor=agent,
+                actor_role=roles.primary_role(agent) or roles.AGENT,
+                note=note,
+                changes=_decision_changes(agent, now, note, approved=paid),
+            )
+            notify_status(locked, sentences.typed(note))
+            return locked
+        approved = requested if amount is None else to_money(amount)
+        floor = paid or Decimal("0.00")
+        if approved <= floor or approved > requested:
+            raise fields_error(
+                "amount",
+                _("The amount must be above %(floor)s and at most the requested %(amount)s.")
+                % {"floor": f"¥{floor}", "amount": f"¥{requested}"},
+            )
+        if approved < requested and not note:
+            raise fields_error("note", _("A partial approval needs a note for the customer."))
+        states.move(
+            locked,
+            RefundStatus.APPROVED,
+            at=now,
+            actor=agent,
+            actor_role=roles.primary_role(agent) or roles.AGENT,
+            note=note,
+            changes=_decision_changes(agent, now, note, approved=approved),
+        )
+        _allocate_approval(locked, list(locked.items.all()), approved)
+        refund_payouts_create(refund=locked, amount=approved - floor)
+        notify_status(locked, sentences.typed(note) if note else None)
+    return locked
+
+
+def _decision_changes(
+    agent: User, now: datetime, note: str, approved: Decimal | None
+) -> dict[str, Any]:
+    return {
+        "approved_amount": approved,
+        "decision_source": DecisionSource.AGENT,
+        "decision_rule": "",
+        "decision_note": note,
+        "decision_facts": {},
+        "decided_at": now,
+        "decided_by": agent,
+        "claim_expires_at": None,
+    }
+
+
+def _allocate_approval(request: RefundRequest, rows: list[RefundItem], approved: Decimal) -> None:
+    """Spread an approved amount over the request's lines in proportion to
+    what each asked, so that later requests see what is left of each line."""
+    shares = allocate(approved, [row.amount for row in rows]) if rows else []
+    for row, share in zip(rows, shares, strict=True):
+        row.approved_amount = share
+    RefundItem.objects.bulk_update(rows, ["approved_amount"])
