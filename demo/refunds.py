@@ -32,6 +32,7 @@ from .orders import ORDER_PREFIX
 from .payouts import settle_payouts
 from .people import AGENT, SENIOR_AGENT
 
+# The requests draw from a stream of their own, apart from the orders'.
 SEED = "refund-demo-1"
 RECENT_DAYS = 2
 RECENT_SHARE = 0.5
@@ -61,6 +62,7 @@ ON_TIME_REASONS: tuple[tuple[str, int], ...] = (
     (Reason.NOT_DELIVERED, 7),
     (Reason.OTHER, 10),
 )
+
 Progress = Callable[[int, int], None]
 
 
