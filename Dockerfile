@@ -17,6 +17,7 @@ COPY orders ./orders
 COPY refunds ./refunds
 COPY payouts ./payouts
 COPY analytics ./analytics
+COPY demo ./demo
 RUN pip install .
 
 COPY . .

@@ -110,6 +110,7 @@ def seed(orders: int, now: datetime) -> dict[str, int]:
     from django.db import connection
     from tqdm import tqdm
 
+    from demo.refunds import REASONS_MOST_FILED_FIRST
     from orders.models import Merchant
 
     rng = random.Random(20261124)
@@ -122,16 +123,8 @@ def seed(orders: int, now: datetime) -> dict[str, int]:
     start = now - span
     step = span / orders
 
-    reasons = [
-        "late_delivery",
-        "not_delivered",
-        "food_quality",
-        "missing_items",
-        "damaged",
-        "wrong_items",
-        "changed_mind",
-        "other",
-    ]
+    # The most often filed first: an exponential draw picks the index.
+    reasons = REASONS_MOST_FILED_FIRST
     requests: list[tuple[Any, ...]] = []
     tenders: list[tuple[Any, ...]] = []
     payouts: list[tuple[Any, ...]] = []
@@ -193,7 +186,7 @@ def seed(orders: int, now: datetime) -> dict[str, int]:
                 request_id,
                 order_id,
                 customer.pk,
-                reasons[min(int(rng.expovariate(0.5)), 7)],
+                reasons[min(int(rng.expovariate(0.5)), len(reasons) - 1)],
                 "",
                 status,
                 "t",

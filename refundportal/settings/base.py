@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "payouts",
     "analytics",
     "notifications",
+    "demo",
 ]
 
 MIDDLEWARE = [

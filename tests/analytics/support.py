@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from accounts import roles
+from demo.refunds import REASONS_MOST_FILED_FIRST
 from payouts.models import Payout
 from refunds.models import Feedback, RefundItem, RefundRequest
 from tests.factories import UserFactory, create_order
@@ -345,16 +346,6 @@ def empty_month(month: str) -> dict[str, Any]:
 
 # --- A year of history, for the dashboard in a browser ---------------------------
 
-REASONS = [
-    "late_delivery",
-    "not_delivered",
-    "food_quality",
-    "missing_items",
-    "damaged",
-    "wrong_items",
-    "changed_mind",
-    "other",
-]
 COMMENTS = [
     "等了一个多小时，饭都凉了",
     "退款金额不对，少退了配送费",
@@ -405,11 +396,12 @@ def year_of_history(now: datetime, *, orders_per_month: int = 60) -> None:
         Tender(order=order, position=0, method="alipay", amount=order.paid_total, account="a:1")
         for order in orders
     )
+    reasons = REASONS_MOST_FILED_FIRST
     for order in orders:
         if rng.random() > 0.14:
             continue
         created = order.placed_at + timedelta(minutes=rng.randint(30, 120))
-        reason = REASONS[min(int(rng.expovariate(0.45)), len(REASONS) - 1)]
+        reason = reasons[min(int(rng.expovariate(0.45)), len(reasons) - 1)]
         roll = rng.random()
         staff = roll < 0.45
         decided = created + timedelta(hours=rng.choice([1, 3, 8, 20, 30]) if staff else 0)

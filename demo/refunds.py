@@ -20,22 +20,49 @@ from PIL import Image
 
 from orders.models import Order
 from orders.states import OrderStatus
-from payouts.models import Payout
-from payouts.states import PayoutStatus
 from refundportal import clock
 from refundportal.api import ApplicationError
-from refunds.services import payout_attempt, payout_sweep
+from refunds.evidence import process_photo
+from refunds.models import Reason, RefundRequest
+from refunds.services import evidence_store, refund_decide, refund_feedback, refund_file
+from refunds.states import RefundStatus
 
-from . import services
-from .evidence import process_photo
-from .models import Reason, RefundRequest
-from .states import RefundStatus
+from .draws import generator
+from .orders import ORDER_PREFIX
+from .payouts import settle_payouts
+from .people import AGENT, SENIOR_AGENT
 
+# The requests draw from a stream of their own, apart from the orders'.
 SEED = "refund-demo-1"
 RECENT_DAYS = 2
 RECENT_SHARE = 0.5
 QUEUE_HOURS = timedelta(hours=20)  # requests this fresh are left to the agents
 QUEUE_FLOOR = 3  # at least this many fresh requests wait for the agents after seeding
+
+# Every reason, the most often filed first: histories built in bulk (the
+# KPI benchmark, the dashboard tests) draw an index from an exponential
+# distribution into it.
+REASONS_MOST_FILED_FIRST: tuple[str, ...] = (
+    Reason.LATE_DELIVERY,
+    Reason.NOT_DELIVERED,
+    Reason.FOOD_QUALITY,
+    Reason.MISSING_ITEMS,
+    Reason.DAMAGED,
+    Reason.WRONG_ITEMS,
+    Reason.CHANGED_MIND,
+    Reason.OTHER,
+)
+# What a customer whose order came on time complains of, and how often.
+ON_TIME_REASONS: tuple[tuple[str, int], ...] = (
+    (Reason.FOOD_QUALITY, 30),
+    (Reason.MISSING_ITEMS, 20),
+    (Reason.DAMAGED, 15),
+    (Reason.WRONG_ITEMS, 8),
+    (Reason.CHANGED_MIND, 10),
+    (Reason.NOT_DELIVERED, 7),
+    (Reason.OTHER, 10),
+)
+
 Progress = Callable[[int, int], None]
 
 
@@ -48,7 +75,7 @@ class RefundSeedResult:
 
 
 def _rng(*key: object) -> random.Random:
-    return random.Random(":".join(str(k) for k in (SEED, *key)))  # noqa: S311 (demo data)
+    return generator(*key, seed=SEED)
 
 
 def _photo(rng: random.Random) -> bytes:
@@ -61,18 +88,6 @@ def _photo(rng: random.Random) -> bytes:
     return buffer.getvalue()
 
 
-def _settle_payouts(refund_id: int, at: datetime) -> None:
-    """Pay what the approval created, with the retries a fail-once account needs."""
-    for payout_id in Payout.objects.filter(
-        refund_id=refund_id, status=PayoutStatus.PENDING
-    ).values_list("pk", flat=True):
-        payout_attempt(payout_id=payout_id, as_of=at)
-    for minutes in (2, 7):
-        with clock.frozen_at(at + timedelta(minutes=minutes)) as later:
-            if Payout.objects.filter(refund_id=refund_id, status=PayoutStatus.PENDING).exists():
-                payout_sweep(later)
-
-
 def _plan(order: Order, rng: random.Random) -> tuple[str, datetime, bool]:
     """Reason, filing time and whether to name one item, for one order."""
     if order.status in (OrderStatus.CANCELLED, OrderStatus.DELIVERY_FAILED):
@@ -83,16 +98,8 @@ def _plan(order: Order, rng: random.Random) -> tuple[str, datetime, bool]:
     if order.delivered_at - order.promised_at >= timedelta(minutes=15):
         return Reason.LATE_DELIVERY, filed, False
     reason = rng.choices(
-        [
-            Reason.FOOD_QUALITY,
-            Reason.MISSING_ITEMS,
-            Reason.DAMAGED,
-            Reason.WRONG_ITEMS,
-            Reason.CHANGED_MIND,
-            Reason.NOT_DELIVERED,
-            Reason.OTHER,
-        ],
-        weights=[30, 20, 15, 8, 10, 7, 10],
+        [reason for reason, _weight in ON_TIME_REASONS],
+        weights=[weight for _reason, weight in ON_TIME_REASONS],
     )[0]
     return reason, filed, reason in (Reason.MISSING_ITEMS, Reason.WRONG_ITEMS)
 
@@ -114,11 +121,11 @@ def _seed_refunds(share: float, progress: Progress | None) -> RefundSeedResult:
     result = RefundSeedResult()
     now = clock.now()
     User = get_user_model()
-    agent = User.objects.filter(username="agent").first()
-    senior = User.objects.filter(username="senior_agent").first()
+    agent = User.objects.filter(username=AGENT).first()
+    senior = User.objects.filter(username=SENIOR_AGENT).first()
     has_request = RefundRequest.objects.filter(order=OuterRef("pk"))
     candidates = list(
-        Order.objects.filter(number__startswith="DEMO")
+        Order.objects.filter(number__startswith=ORDER_PREFIX)
         .exclude(Exists(has_request))
         .select_related("customer")
         .prefetch_related("items")
@@ -151,13 +158,13 @@ def _seed_refunds(share: float, progress: Progress | None) -> RefundSeedResult:
             ):
                 content = _photo(rng)
                 photo = process_photo(io.BytesIO(content), len(content))
-                evidence_ids.append(services.evidence_store(owner=order.customer, photo=photo).pk)
+                evidence_ids.append(evidence_store(owner=order.customer, photo=photo).pk)
             items = []
             if name_item:
                 item = rng.choice(list(order.items.all()))
                 items.append({"item": item.pk, "quantity": 1})
             try:
-                refund = services.refund_file(
+                refund = refund_file(
                     customer=order.customer,
                     order_number=order.number,
                     reason=reason,
@@ -172,7 +179,7 @@ def _seed_refunds(share: float, progress: Progress | None) -> RefundSeedResult:
                 continue
             result.created += 1
             if refund.status == RefundStatus.APPROVED:
-                _settle_payouts(refund.pk, filed_at)
+                settle_payouts(refund.pk, filed_at)
         _decide(refund, rng, now, agent, senior, result)
         _rate(refund, rng, now, result)
         if progress is not None:
@@ -194,7 +201,7 @@ def _fill_queue(now: datetime, result: RefundSeedResult) -> None:
     has_request = RefundRequest.objects.filter(order=OuterRef("pk"))
     orders = (
         Order.objects.filter(
-            number__startswith="DEMO",
+            number__startswith=ORDER_PREFIX,
             status=OrderStatus.DELIVERED,
             delivered_at__gt=fresh,
             delivered_at__lte=now - timedelta(hours=1),
@@ -211,7 +218,7 @@ def _fill_queue(now: datetime, result: RefundSeedResult) -> None:
         rng = _rng("question", order.number)
         with clock.frozen_at(order.delivered_at + timedelta(minutes=rng.randint(10, 50))):
             try:
-                services.refund_file(
+                refund_file(
                     customer=order.customer,
                     order_number=order.number,
                     reason=Reason.OTHER,
@@ -246,14 +253,14 @@ def _decide(
         roll = rng.random()
         try:
             if roll < 0.65:
-                services.refund_decide(
+                refund_decide(
                     refund=refund, agent=reviewer, decision="approve", note="已核实，同意退款"
                 )
             elif roll < 0.8:
                 half = (refund.requested_amount / 2).quantize(Decimal("0.01"))
                 if half <= 0:
                     return
-                services.refund_decide(
+                refund_decide(
                     refund=refund,
                     agent=reviewer,
                     decision="approve",
@@ -261,7 +268,7 @@ def _decide(
                     note="部分餐品问题，按比例退款",
                 )
             else:
-                services.refund_decide(
+                refund_decide(
                     refund=refund, agent=reviewer, decision="reject", note="图片无法证明问题"
                 )
         except ApplicationError:
@@ -269,7 +276,7 @@ def _decide(
         result.decided += 1
         refund.refresh_from_db()
         if refund.status == RefundStatus.APPROVED:
-            _settle_payouts(refund.pk, decided_at)
+            settle_payouts(refund.pk, decided_at)
 
 
 def _rate(
@@ -287,7 +294,7 @@ def _rate(
         rating = rng.choices([1, 2, 3, 4], weights=[40, 30, 20, 10])[0]
     with clock.frozen_at(at):
         try:
-            services.refund_feedback(
+            refund_feedback(
                 request=refund,
                 customer=refund.customer,
                 rating=rating,

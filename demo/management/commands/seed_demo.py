@@ -4,7 +4,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from orders import demo
+from demo.people import demo_logins
+from demo.refunds import seed_refunds
+from demo.seed import seed_demo
 
 
 class Command(BaseCommand):
@@ -45,9 +47,7 @@ class Command(BaseCommand):
             bars[0].update(written)
 
         try:
-            result = demo.seed_demo(
-                orders=options["orders"], months=options["months"], progress=advance
-            )
+            result = seed_demo(orders=options["orders"], months=options["months"], progress=advance)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         finally:
@@ -67,8 +67,6 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _seed_refunds(self, options: dict[str, Any]) -> None:
-        from refunds.demo import seed_refunds
-
         bar = tqdm(
             unit="request", file=sys.stderr, disable=options["verbosity"] == 0, desc="refunds"
         )
@@ -87,7 +85,7 @@ class Command(BaseCommand):
         )
 
     def _print_logins(self) -> None:
-        rows = [("user", "role", "password"), *demo.demo_logins()]
+        rows = [("user", "role", "password"), *demo_logins()]
         widths = [max(len(row[col]) for row in rows) for col in range(3)]
         for number, row in enumerate(rows):
             cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))

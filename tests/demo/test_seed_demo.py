@@ -16,7 +16,10 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from accounts import roles
-from orders import demo, states
+from demo.orders import CUSTOMER_SCENARIOS, months_before, order_number
+from demo.people import DEMO_PASSWORD, ROLE_USERS
+from demo.seed import seed_demo
+from orders import states
 from orders.models import DeliveryEvent, Discount, Merchant, Order, OrderItem, Tender
 from refundportal.money import money_sum
 from tests.factories import PASSWORD, UserFactory
@@ -66,12 +69,12 @@ def test_seed_demo_creates_merchants_customers_and_orders():
     assert Merchant.objects.count() == 30
     assert Order.objects.filter(number__regex=r"^DEMO\d{6}$").count() == ORDERS
     scenario_orders = Order.objects.filter(customer__username="customer")
-    assert scenario_orders.count() == len(demo.CUSTOMER_SCENARIOS)
+    assert scenario_orders.count() == len(CUSTOMER_SCENARIOS)
     customers = get_user_model().objects.filter(
         username__regex=r"^customer\d{3}$", groups__name=roles.CUSTOMER
     )
     assert customers.count() == 200
-    assert re.search(rf"{ORDERS + len(demo.CUSTOMER_SCENARIOS)} orders created", output)
+    assert re.search(rf"{ORDERS + len(CUSTOMER_SCENARIOS)} orders created", output)
     assert re.search(r" in \d+\.\d s$", output.splitlines()[0])
 
 
@@ -102,14 +105,14 @@ def test_a_larger_run_adds_only_the_missing_orders():
     seed(orders=40)
     first = dict(Order.objects.values_list("number", "payload_digest"))
 
-    result = demo.seed_demo(orders=ORDERS, months=MONTHS)
+    result = seed_demo(orders=ORDERS, months=MONTHS)
 
     assert result.orders_created == ORDERS - 40
-    assert result.orders_existing == 40 + len(demo.CUSTOMER_SCENARIOS)
+    assert result.orders_existing == 40 + len(CUSTOMER_SCENARIOS)
     assert (result.merchants_created, result.customers_created, result.users_created) == (0, 0, [])
     after = dict(Order.objects.values_list("number", "payload_digest"))
     assert {n: after[n] for n in first} == first
-    assert sorted(set(after) - set(first)) == [demo.order_number(i) for i in range(41, ORDERS + 1)]
+    assert sorted(set(after) - set(first)) == [order_number(i) for i in range(41, ORDERS + 1)]
 
 
 def test_every_order_adds_up_to_its_tenders():
@@ -209,8 +212,8 @@ def test_most_deliveries_are_on_time_some_late_some_failed():
 def test_orders_spread_over_the_requested_months_at_meal_times():
     seed()
     now = timezone.now()
-    start = demo.months_before(timezone.localtime(now), MONTHS)
-    middle = demo.months_before(timezone.localtime(now), MONTHS - 1)
+    start = months_before(timezone.localtime(now), MONTHS)
+    middle = months_before(timezone.localtime(now), MONTHS - 1)
 
     placed = list(
         Order.objects.filter(number__regex=r"^DEMO\d{6}$").values_list("placed_at", flat=True)
@@ -235,7 +238,7 @@ def test_customers_signed_up_before_their_orders_some_recently():
         assert order.customer.date_joined <= order.placed_at, order.number
 
 
-@pytest.mark.parametrize("username, role", demo.ROLE_USERS)
+@pytest.mark.parametrize("username, role", ROLE_USERS)
 def test_each_role_user_exists_and_logs_in(api, username, role):
     seed()
 
@@ -243,7 +246,7 @@ def test_each_role_user_exists_and_logs_in(api, username, role):
     assert roles.user_roles(user) == {role}
     response = api.post(
         "/api/v1/auth/token/",
-        {"username": username, "password": demo.DEMO_PASSWORD},
+        {"username": username, "password": DEMO_PASSWORD},
         format="json",
     )
     assert response.status_code == 200, response.content
@@ -255,13 +258,13 @@ def test_admin_is_a_superuser_and_the_logins_are_printed(api):
 
     admin = get_user_model().objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff
-    assert admin.check_password(demo.DEMO_PASSWORD)
+    assert admin.check_password(DEMO_PASSWORD)
     lines = output.splitlines()
     table = lines[[line.split() for line in lines].index(["user", "role", "password"]) :]
     rows = {tuple(line.split()) for line in table[2:]}
     assert rows == {
-        *((name, role, demo.DEMO_PASSWORD) for name, role in demo.ROLE_USERS),
-        ("admin", "superuser", demo.DEMO_PASSWORD),
+        *((name, role, DEMO_PASSWORD) for name, role in ROLE_USERS),
+        ("admin", "superuser", DEMO_PASSWORD),
     }
 
 
@@ -290,7 +293,7 @@ def test_an_existing_user_is_left_alone():
 
     agent.refresh_from_db()
     assert agent.check_password(PASSWORD)
-    assert not agent.check_password(demo.DEMO_PASSWORD)
+    assert not agent.check_password(DEMO_PASSWORD)
 
 
 def wire_payload(order: Order) -> dict[str, Any]:

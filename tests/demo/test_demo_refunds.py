@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import call_command
 
+from demo.refunds import QUEUE_FLOOR
 from payouts.models import Payout, SandboxLedgerEntry
-from refunds.demo import QUEUE_FLOOR
 from refunds.models import Feedback, RefundRequest
 
 pytestmark = pytest.mark.django_db
