@@ -3,6 +3,18 @@ default: PostgreSQL, a real Celery worker, or Debian's Chromium.
 
 Such tests skip where the component is missing, except in CI (``CI=true``)
 on the pass that has it, where a skip would hide a gap and fails instead.
+
+Hypothesis runs under one of two profiles, named by ``HYPOTHESIS_PROFILE``
+(``CI=true`` selects ``ci`` when it is unset):
+
+- ``dev``: random examples, the failing ones kept in ``.hypothesis/`` and
+  tried first on the next run;
+- ``ci``: the same examples on every run (derandomized, no example
+  database), so that a red pass is the code's doing and replays as it is.
+
+Neither sets a deadline: the property tests assert what the money and the
+policy come to, not how fast an example runs, and on a busy 2-core machine
+a database-backed example may take a second without anything being wrong.
 """
 
 import os
@@ -17,6 +29,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connection
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from accounts import roles
@@ -31,6 +45,24 @@ ON_POSTGRES_PASS = bool(os.environ.get("DATABASE_URL"))
 FUZZ = os.environ.get("FUZZ") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+hypothesis_settings.register_profile(
+    "dev",
+    deadline=None,
+    max_examples=100,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "ci",
+    deadline=None,
+    derandomize=True,
+    database=None,
+    max_examples=100,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "dev")
+hypothesis_settings.load_profile(HYPOTHESIS_PROFILE)
 
 
 def _missing(reason: str, *, required_in_ci: bool) -> None:

@@ -1,13 +1,21 @@
-"""The permission matrix: every role against every endpoint.
+"""The permission matrix: every role against every operation of the API
+schema, in one table.
 
-A row per endpoint, a column per caller; the expected status is what the
-caller gets for an otherwise valid request. A later endpoint is one more row.
+A row per operation, as ``/api/schema/`` names it (under ``/api/v1/``); a
+column per caller: nobody, each role of ``accounts.roles``, a user with no
+role, a superuser. A cell is the status the caller gets for an otherwise
+valid call. The customer acts on their own order, photo, request or
+payout; another customer's objects are ``test_object_permissions.py``'s
+business. A new operation or a new role fails
+``test_the_matrix_has_a_row_per_operation_and_a_column_per_role`` until the
+table has its row or column.
+
 Anonymous callers get 401 ``not_authenticated``, wrong roles 403
-``forbidden``. The customer acts on their own order; a row's ``given``
-prepares it first (a photo, a request under review, a rejection).
+``forbidden``; a refused call changes nothing and shows nothing of the
+object.
 """
 
-import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -16,229 +24,217 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts import roles
-from orders.models import Order
-from orders.services import order_event_add
-from refunds.evidence import process_photo
-from refunds.models import Evidence, RefundRequest, TimelineEvent
-from refunds.services import evidence_store, refund_file
 from tests.conftest import client_as
-from tests.factories import (
-    OrderPayloadFactory,
-    UserFactory,
-    create_order,
-    photo_bytes,
-    photo_upload,
+from tests.factories import PASSWORD, OrderPayloadFactory, UserFactory, photo_upload
+from tests.scenes import (
+    Scene,
+    a_failed_payout,
+    a_photo,
+    a_rejected_request,
+    a_request_under_review,
+    an_order,
+    shows_none_of,
+    snapshot,
 )
 
-CALLERS = (*roles.ROLES, "no_role", "superuser", "anonymous")
-STAFF = ("agent", "senior_agent", "finance", "manager")
+PREFIX = "/api/v1/"
+METHODS = ("get", "post", "put", "patch", "delete")
+# The table's column headings and the callers they stand for.
+COLUMNS = {
+    "anon": "anonymous",
+    "cust": roles.CUSTOMER,
+    "agent": roles.AGENT,
+    "senior": roles.SENIOR_AGENT,
+    "fin": roles.FINANCE,
+    "mgr": roles.MANAGER,
+    "integ": roles.INTEGRATION,
+    "norole": "no_role",
+    "super": "superuser",
+}
+
+# A superuser holds every role, the customer's included, but the customer's
+# objects are not theirs: filing or previewing on that order is a validation
+# error (400), and cancelling, appealing or rating that request answers as
+# for any other customer's request (404).
+TABLE = """
+                                 anon   cust  agent senior    fin    mgr  integ norole  super
+POST auth/token/                  200    200    200    200    200    200    200    200    200
+POST orders/                      401    403    403    403    403    403    201    403    201
+GET  orders/                      401    200    200    200    200    200    200    403    200
+GET  orders/{number}/             401    200    200    200    200    200    200    403    200
+POST orders/{number}/events/      401    403    403    403    403    403    201    403    201
+POST evidence/                    401    201    403    403    403    403    403    403    201
+GET  evidence/{id}/file/          401    200    200    200    200    200    403    403    200
+POST refunds/                     401    201    403    403    403    403    403    403    400
+POST refunds/preview/             401    200    403    403    403    403    403    403    400
+GET  refunds/                     401    200    200    200    200    200    403    403    200
+GET  refunds/{id}/                401    200    200    200    200    200    403    403    200
+POST refunds/{id}/cancel/         401    200    403    403    403    403    403    403    404
+POST refunds/{id}/appeal/         401    200    403    403    403    403    403    403    404
+POST refunds/{id}/feedback/       401    201    403    403    403    403    403    403    404
+POST refunds/{id}/claim/          401    403    200    200    403    403    403    403    200
+POST refunds/{id}/decide/         401    403    200    200    403    403    403    403    200
+POST refunds/{id}/notes/          401    403    201    201    201    201    403    403    201
+GET  review-queue/                401    403    200    200    403    403    403    403    200
+GET  payouts/                     401    403    403    403    200    200    403    403    200
+GET  payouts/{id}/                401    403    403    403    200    200    403    403    200
+POST payouts/{id}/retry/          401    403    403    403    202    403    403    403    202
+POST payouts/{id}/reroute/        401    403    403    403    201    403    403    403    201
+GET  payouts/export/              401    403    403    403    200    403    403    403    200
+GET  gateways/sandbox/ledger/     401    403    403    403    200    403    403    403    200
+GET  analytics/monthly/           401    403    403    403    403    200    403    403    200
+"""
 
 
 @dataclass(frozen=True)
-class Endpoint:
-    name: str
+class Operation:
     method: str
-    path: Any  # (order) -> str
-    body: Any = None  # (order) -> dict, or None
-    allowed: dict[str, int] | None = None  # caller -> success status; all others 403
-    given: Any = None  # (order) -> None: what the row needs before the call
+    path: str  # as the schema spells it, with at most one {placeholder}
+
+    @property
+    def url_template(self) -> str:
+        return PREFIX + self.path
+
+    def url(self, key: str) -> str:
+        start, _, rest = self.url_template.partition("{")
+        return start + key + rest.partition("}")[2] if rest else start
+
+    def __str__(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+
+def _parse(table: str) -> dict[Operation, dict[str, int]]:
+    heading, *rows = [line.split() for line in table.strip().splitlines()]
+    assert heading == list(COLUMNS), heading
+    matrix = {}
+    for method, path, *cells in rows:
+        assert len(cells) == len(COLUMNS), (method, path)
+        callers = [COLUMNS[column] for column in heading]
+        matrix[Operation(method.lower(), path)] = dict(zip(callers, map(int, cells), strict=True))
+    return matrix
+
+
+MATRIX = _parse(TABLE)
+
+
+@dataclass(frozen=True)
+class Call:
+    """How a row is called: the object it needs, and its body."""
+
+    scene: Callable[[Any], Scene]
+    body: Callable[[Scene], dict[str, Any]] | None = None
     format: str = "json"
 
-    def expected(self, caller: str) -> int:
-        if caller == "anonymous":
-            return 401
-        return (self.allowed or {}).get(caller, 403)
+
+def _filing(scene: Scene) -> dict[str, Any]:
+    return {"order": scene.order.number, "reason": "other"}
 
 
-def only(status: int, *callers: str) -> dict[str, int]:
-    return dict.fromkeys((*callers, "superuser"), status)
-
-
-def _photo(order: Order) -> None:
-    data = photo_bytes(1)
-    evidence_store(owner=order.customer, photo=process_photo(io.BytesIO(data), len(data)))
-
-
-def _under_review(order: Order) -> None:
-    order_event_add(order=order, status="accepted", at=order.placed_at + timedelta(minutes=5))
-    refund_file(customer=order.customer, order_number=order.number, reason="other")
-
-
-def _rejected(order: Order) -> None:
-    # A change of mind once the rider has the food: rejected at once (rule 14).
-    order_event_add(order=order, status="picked_up", at=order.placed_at + timedelta(minutes=5))
-    refund_file(customer=order.customer, order_number=order.number, reason="changed_mind")
-
-
-def _refund(action: str = "") -> Any:
-    def path(order: Order) -> str:
-        refund = RefundRequest.objects.get(order=order)
-        return f"/api/v1/refunds/{refund.pk}/{action + '/' if action else ''}"
-
-    return path
-
-
-def _refund_body(order: Order) -> dict[str, Any]:
-    return {"order": order.number, "reason": "other"}
-
-
-# A superuser holds the customer role too, but the order is not theirs:
-# filing or previewing on it is a validation error, not a permission one.
-FILING = {**only(201, "customer"), "superuser": 400}
-
-
-# Nor may they cancel, appeal or rate another customer's request: to them it
-# does not exist, as it does not to any other customer.
-def own_request(status: int) -> dict[str, int]:
-    return {**only(status, "customer"), "superuser": 404}
-
-
-ENDPOINTS = [
-    Endpoint(
-        "create order",
-        "post",
-        lambda order: "/api/v1/orders/",
-        lambda order: OrderPayloadFactory(customer=order.customer.username),
-        only(201, "integration"),
+CALLS: dict[str, Call] = {
+    "POST auth/token/": Call(
+        an_order, lambda s: {"username": s.owner.get_username(), "password": PASSWORD}
     ),
-    Endpoint(
-        "delivery event",
-        "post",
-        lambda order: f"/api/v1/orders/{order.number}/events/",
-        lambda order: {
+    "POST orders/": Call(an_order, lambda s: OrderPayloadFactory(customer=s.owner.username)),
+    "GET orders/": Call(an_order),
+    "GET orders/{number}/": Call(an_order),
+    "POST orders/{number}/events/": Call(
+        an_order,
+        lambda s: {
             "status": "accepted",
-            "at": (order.placed_at + timedelta(minutes=5)).isoformat(),
+            "at": (s.order.placed_at + timedelta(minutes=5)).isoformat(),
         },
-        only(201, "integration"),
     ),
-    Endpoint(
-        "list orders",
-        "get",
-        lambda order: "/api/v1/orders/",
-        None,
-        only(200, "customer", *STAFF, "integration"),
+    "POST evidence/": Call(an_order, lambda s: {"file": photo_upload(1)}, format="multipart"),
+    "GET evidence/{id}/file/": Call(a_photo),
+    "POST refunds/": Call(an_order, _filing),
+    "POST refunds/preview/": Call(an_order, _filing),
+    "GET refunds/": Call(a_request_under_review),
+    "GET refunds/{id}/": Call(a_request_under_review),
+    "POST refunds/{id}/cancel/": Call(a_request_under_review),
+    "POST refunds/{id}/appeal/": Call(a_rejected_request, lambda s: {"reason": "请再看看"}),
+    "POST refunds/{id}/feedback/": Call(a_rejected_request, lambda s: {"rating": 4}),
+    "POST refunds/{id}/claim/": Call(a_request_under_review),
+    "POST refunds/{id}/decide/": Call(
+        a_request_under_review, lambda s: {"decision": "reject", "note": "照片看不出问题"}
     ),
-    Endpoint(
-        "read order",
-        "get",
-        lambda order: f"/api/v1/orders/{order.number}/",
-        None,
-        only(200, "customer", *STAFF, "integration"),
+    "POST refunds/{id}/notes/": Call(a_request_under_review, lambda s: {"note": "已联系商家核实"}),
+    "GET review-queue/": Call(a_request_under_review),
+    "GET payouts/": Call(a_failed_payout),
+    "GET payouts/{id}/": Call(a_failed_payout),
+    "POST payouts/{id}/retry/": Call(a_failed_payout),
+    "POST payouts/{id}/reroute/": Call(
+        a_failed_payout, lambda s: {"method": "wallet", "note": "卡被拒，改退平台余额"}
     ),
-    Endpoint(
-        "upload evidence",
-        "post",
-        lambda order: "/api/v1/evidence/",
-        lambda order: {"file": photo_upload(1)},
-        only(201, "customer"),
-        format="multipart",
-    ),
-    Endpoint(
-        "download evidence",
-        "get",
-        lambda order: f"/api/v1/evidence/{Evidence.objects.get(owner=order.customer).pk}/file/",
-        None,
-        only(200, "customer", *STAFF),
-        given=_photo,
-    ),
-    Endpoint("file refund", "post", lambda order: "/api/v1/refunds/", _refund_body, FILING),
-    Endpoint(
-        "preview refund",
-        "post",
-        lambda order: "/api/v1/refunds/preview/",
-        _refund_body,
-        {**FILING, "customer": 200},
-    ),
-    Endpoint(
-        "list refunds",
-        "get",
-        lambda order: "/api/v1/refunds/",
-        None,
-        only(200, "customer", *STAFF),
-        given=_under_review,
-    ),
-    Endpoint(
-        "read refund", "get", _refund(), None, only(200, "customer", *STAFF), given=_under_review
-    ),
-    Endpoint(
-        "cancel refund", "post", _refund("cancel"), None, own_request(200), given=_under_review
-    ),
-    Endpoint(
-        "appeal refund",
-        "post",
-        _refund("appeal"),
-        lambda order: {"reason": "请再看看"},
-        own_request(200),
-        given=_rejected,
-    ),
-    Endpoint(
-        "refund feedback",
-        "post",
-        _refund("feedback"),
-        lambda order: {"rating": 4},
-        own_request(201),
-        given=_rejected,
-    ),
-    Endpoint(
-        "add refund note",
-        "post",
-        _refund("notes"),
-        lambda order: {"note": "已联系商家核实"},
-        only(201, *STAFF),
-        given=_under_review,
-    ),
-]
+    "GET payouts/export/": Call(a_failed_payout),
+    "GET gateways/sandbox/ledger/": Call(a_failed_payout),
+    "GET analytics/monthly/": Call(an_order),
+}
 
 
-def snapshot(order: Order) -> tuple[Any, ...]:
-    """What a refused call must leave as it was."""
-    order.refresh_from_db()
-    return (
-        order.status,
-        Order.objects.count(),
-        list(RefundRequest.objects.order_by("pk").values_list("status", "escalated")),
-        Evidence.objects.count(),
-        Evidence.objects.filter(request__isnull=False).count(),
-        TimelineEvent.objects.count(),
-    )
-
-
-def caller_client(caller: str, customer: Any) -> APIClient:
+def caller_client(caller: str, owner: Any) -> APIClient:
+    """An API client for ``caller``; "customer" is ``owner`` themself."""
     if caller == "anonymous":
         return APIClient()
-    if caller == "customer":
-        return client_as(customer)
+    if caller == roles.CUSTOMER:
+        return client_as(owner)
     if caller == "superuser":
         return client_as(UserFactory(is_superuser=True, is_staff=True))
     return client_as(UserFactory(role=None if caller == "no_role" else caller))
 
 
+def call(client: APIClient, operation: Operation, scene: Scene, *, method: str = "") -> Any:
+    """``operation`` on ``scene``'s object; ``method`` tries another verb on
+    its path, without the operation's body."""
+    how = CALLS[str(operation)]
+    method = method or operation.method
+    kwargs: dict[str, Any] = {"format": how.format}
+    if how.body is not None and method == operation.method:
+        kwargs["data"] = how.body(scene)
+    return getattr(client, method)(operation.url(scene.key), **kwargs)
+
+
+def schema_operations(api: APIClient) -> set[Operation]:
+    response = api.get("/api/schema/?format=json")
+    assert response.status_code == 200
+    return {
+        Operation(method, path.removeprefix(PREFIX))
+        for path, item in response.json()["paths"].items()
+        for method in item
+        if method in METHODS
+    }
+
+
+CELLS = [(operation, caller) for operation in MATRIX for caller in COLUMNS.values()]
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("caller", CALLERS)
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name.replace(" ", "-"))
-def test_permission_matrix(endpoint: Endpoint, caller: str, customer: Any) -> None:
-    order: Order = create_order(customer=customer)
-    if endpoint.given is not None:
-        endpoint.given(order)
-    before = snapshot(order)
-    client = caller_client(caller, customer)
-    kwargs: dict[str, Any] = {"format": endpoint.format}
-    if endpoint.body is not None:
-        kwargs["data"] = endpoint.body(order)
+def test_the_matrix_has_a_row_per_operation_and_a_column_per_role(api: APIClient) -> None:
+    assert set(MATRIX) == schema_operations(api)
+    assert set(CALLS) == {str(operation) for operation in MATRIX}
+    assert set(roles.ROLES) <= set(COLUMNS.values())
 
-    response = getattr(client, endpoint.method)(endpoint.path(order), **kwargs)
 
-    expected = endpoint.expected(caller)
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("operation", "caller"), CELLS, ids=[f"{op}-{caller}".replace(" ", "-") for op, caller in CELLS]
+)
+def test_permission_matrix(operation: Operation, caller: str, customer: Any) -> None:
+    scene = CALLS[str(operation)].scene(customer)
+    before = snapshot()
+
+    response = call(caller_client(caller, customer), operation, scene)
+
+    expected = MATRIX[operation][caller]
     assert response.status_code == expected, response.content
-    if not response["Content-Type"].startswith("application/json"):
-        assert response["Content-Type"].startswith("image/")
+    if expected < 400:
         return
     body = response.json()
+    assert body["detail"]
+    if expected in (401, 403, 404):
+        assert (
+            body["code"] == {401: "not_authenticated", 403: "forbidden", 404: "not_found"}[expected]
+        )
+        shows_none_of(response, scene.secrets)
     if expected == 401:
-        assert body["code"] == "not_authenticated"
         assert response["WWW-Authenticate"].startswith("Token")
-    elif expected == 403:
-        assert body["code"] == "forbidden"
-    if expected >= 400:
-        assert body["detail"]
-        assert snapshot(order) == before
+    assert snapshot() == before

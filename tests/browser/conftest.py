@@ -52,6 +52,14 @@ def now() -> Iterator[datetime]:
         yield BROWSER_NOW
 
 
+@pytest.fixture(autouse=True)
+def _on_the_browser_clock(now: datetime) -> None:
+    """A module that overrides ``now`` with a clock of its own fails here,
+    before its pages could show what depends on the day the suite runs."""
+    assert now == BROWSER_NOW
+    assert clock.now() == BROWSER_NOW, "browser tests run on BROWSER_NOW"
+
+
 @pytest.fixture
 def open_page(browser: Any, live_server: Any) -> Iterator[Any]:
     """``open_page(locale="zh-CN", viewport=PHONE)``: a fresh browser context

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from refunds.evidence import (
@@ -41,7 +41,7 @@ def spread_flips(distance: int, offset: int) -> list[int]:
     return [(i % 4) * 16 + (i // 4 + offset) % 16 for i in range(distance)]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=150)
 @given(query=hashes, distance=distances, neighbours=st.lists(flips, max_size=12), data=st.data())
 def test_every_hash_within_the_distance_is_found_and_nothing_farther(
     query, distance, neighbours, data

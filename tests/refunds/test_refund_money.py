@@ -35,6 +35,12 @@ from .support import (
 pytestmark = pytest.mark.django_db
 
 D = Decimal
+# The property tests below share the frozen clock (``now``) over their examples:
+# the checks the profile suppresses, plus the one about function-scoped fixtures.
+WITH_THE_CLOCK_FIXTURE = [
+    *settings.default.suppress_health_check,
+    HealthCheck.function_scoped_fixture,
+]
 
 
 def filed(client: Any, order: Any, **fields: Any) -> dict[str, Any]:
@@ -232,9 +238,7 @@ def test_the_request_that_takes_the_last_units_gets_what_is_left(twenty_over_thr
     assert (first["approved_amount"], last["approved_amount"]) == ("13.33", "6.67")
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=25, suppress_health_check=WITH_THE_CLOCK_FIXTURE)
 @given(
     unit_price=st.decimals(min_value=D("0.01"), max_value=D("99.99"), places=2),
     quantity=st.integers(min_value=1, max_value=9),
@@ -396,9 +400,7 @@ def test_a_request_rejected_by_an_agent_gives_its_claim_back(now):
 # --- Never more than paid -------------------------------------------------------------
 
 
-@settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=30, suppress_health_check=WITH_THE_CLOCK_FIXTURE)
 @given(
     wishes=st.lists(
         st.one_of(st.none(), st.tuples(st.integers(0, 1), st.integers(1, 4))),

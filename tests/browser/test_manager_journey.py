@@ -1,7 +1,9 @@
-"""A manager's KPI dashboard in Chromium: the cards, the charts drawn as
-SVG, switching the month and the language; in Chinese on a desktop and in
-English on a phone, with no sideways scrolling."""
+"""A manager's journeys in Chromium: the KPI dashboard's cards, the charts
+drawn as SVG, switching the month, the merchant and the language, with no
+sideways scrolling. The main journey runs in Chinese and in English, on a
+phone and on a desktop."""
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +16,49 @@ from tests.analytics.support import year_of_history
 from tests.factories import PASSWORD, UserFactory
 
 from .conftest import DESKTOP, PHONE, screenshot
+from .support import LOCALES, VIEWPORTS, Journey
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# What the main journey reads, in each language.
+TEXT = {
+    "zh": {"dashboard": "KPI 看板", "refund rate": "退款率"},
+    "en": {"dashboard": "KPI dashboard", "refund rate": "Refund rate"},
+}
+
+
+# --- The main journey, in both languages on both viewports ---------------------------
+
+
+def manager_journey(journey: Journey, tmp_path: Path) -> None:
+    text, page = journey.text, journey.page
+    now = clock.now()
+    year_of_history(now)
+    kpi_rollup(now)
+    UserFactory(username="wangjingli", role=roles.MANAGER)
+
+    journey.log_in("/dashboard/", "wangjingli", "**/dashboard/")
+    assert journey.h1() == text["dashboard"]
+    assert text["refund rate"] in page.locator('[data-kpi="refund_rate"]').inner_text()
+    assert page.locator(".kpi-card").count() >= 6
+    for name in ("refund-rate", "refund-amount", "resolution", "reasons"):
+        chart = page.locator(f'figure[data-chart="{name}"] svg')
+        assert chart.count() == 1, name
+        box = chart.bounding_box()
+        assert box and box["width"] > 250 and box["height"] > 120, name
+    assert page.locator('figure[data-chart="refund-rate"] circle.dot').count() >= 10
+    assert page.locator('figure[data-chart="refund-amount"] rect.rect').count() >= 10
+    journey.visit("dashboard")
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("lang", LOCALES)
+def test_manager_journey(open_page: Any, tmp_path: Path, lang: str, viewport: str) -> None:
+    page = open_page(locale=LOCALES[lang], viewport=VIEWPORTS[viewport])
+    manager_journey(Journey(page, "manager", lang, viewport, TEXT[lang]), tmp_path)
+
+
+# --- The dashboard, month by month ------------------------------------------------------
 
 
 @pytest.fixture
@@ -29,7 +72,9 @@ def history(settings: Any) -> Month:
     return Month.of(now)
 
 
-def log_in(page: Any, username: str, *, button: str, user_label: str, password_label: str) -> None:
+def log_in_to_the_dashboard(
+    page: Any, username: str, *, button: str, user_label: str, password_label: str
+) -> None:
     page.goto("/accounts/login/?next=/dashboard/")
     page.get_by_label(user_label).fill(username)
     page.get_by_label(password_label).fill(PASSWORD)
@@ -60,7 +105,9 @@ def no_sideways_scroll(page: Any) -> None:
 
 def test_manager_reads_the_dashboard_in_chinese_on_a_desktop(open_page, history):
     page = open_page(locale="zh-CN", viewport=DESKTOP)
-    log_in(page, "wangjingli", button="登录", user_label="用户名", password_label="密码")
+    log_in_to_the_dashboard(
+        page, "wangjingli", button="登录", user_label="用户名", password_label="密码"
+    )
 
     assert page.locator("h1").inner_text() == "KPI 看板"
     assert page.get_by_role("link", name="KPI 看板").get_attribute("aria-current") == "page"
@@ -91,7 +138,9 @@ def test_manager_reads_the_dashboard_in_chinese_on_a_desktop(open_page, history)
 
 def test_manager_reads_the_dashboard_in_english_on_a_phone(open_page, history):
     page = open_page(locale="zh-CN", viewport=PHONE)
-    log_in(page, "wangjingli", button="登录", user_label="用户名", password_label="密码")
+    log_in_to_the_dashboard(
+        page, "wangjingli", button="登录", user_label="用户名", password_label="密码"
+    )
     page.get_by_role("button", name="EN").click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "KPI dashboard"

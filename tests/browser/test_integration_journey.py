@@ -1,4 +1,5 @@
-"""The interactive API docs render offline, under the portal's CSP."""
+"""The integration role's page: the ordering system's developers read the
+interactive API docs, which render offline, under the portal's CSP."""
 
 import pytest
 
