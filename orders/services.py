@@ -208,14 +208,10 @@ def order_event_add(*, order: Order, status: str, at: datetime) -> tuple[Order, 
         last = locked.events.order_by("-at").values_list("at", flat=True).first()
         if last is not None and at < last:
             raise validation_error("at", _("An event cannot happen before the previous one."))
-        updated = Order.objects.filter(pk=locked.pk, status=locked.status).update(
-            status=status,
-            delivered_at=at if status == OrderStatus.DELIVERED else locked.delivered_at,
-        )
-        if updated != 1:
-            raise Conflict(_("The order changed meanwhile; send the event again."))
-        DeliveryEvent.objects.create(order=locked, status=status, at=at)
-        locked.refresh_from_db()
+        if status == OrderStatus.DELIVERED:
+            states.move(locked, status, at=at, changes={"delivered_at": at})
+        else:
+            states.move(locked, status, at=at)
         if status in FAILED and locked.paid_total > 0:
             order_failed.send(sender=Order, order=locked, at=at)
     return locked, True

@@ -4,8 +4,14 @@ Events move an order forward only; skipping ahead is allowed (an event may
 be lost on the way), going back or leaving a final status is not.
 """
 
+from datetime import datetime
+from typing import Any, ClassVar, Protocol
+
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from refundportal.api import Conflict
 
 
 class OrderStatus(models.TextChoices):
@@ -35,3 +41,27 @@ PLATFORM_FAILURES = frozenset({S.CANCELLED, S.DELIVERY_FAILED})
 
 def can_move(current: str, new: str) -> bool:
     return new in TRANSITIONS.get(current, frozenset())
+
+
+class Order(Protocol):
+    """What a move needs of an order row (``orders.models.Order``; this
+    module is imported by the models, so it names none of them)."""
+
+    objects: ClassVar[Any]
+    pk: Any
+    status: str
+    events: Any  # the order's delivery events (``DeliveryEvent``)
+
+
+def move(order: Order, to: str, *, at: datetime, changes: dict[str, Any] | None = None) -> Any:
+    """Move ``order`` to ``to`` after a delivery event at ``at``: the caller
+    has checked the move against the table (``can_move``) and says why not;
+    write the row only if nobody moved it meanwhile, and append the event.
+    ``changes`` are other columns written in the same UPDATE."""
+    current = order.status
+    fields = {"status": to, **(changes or {})}
+    if type(order).objects.filter(pk=order.pk, status=current).update(**fields) != 1:
+        raise Conflict(gettext("The order changed meanwhile; send the event again."))
+    for name, value in fields.items():
+        setattr(order, name, value)
+    return order.events.create(status=to, at=at)
