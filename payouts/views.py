@@ -27,6 +27,7 @@ from .serializers import (
     PayoutSerializer,
     RerouteSerializer,
 )
+from .states import PayoutStatus
 
 
 class CSVRenderer(BaseRenderer):
@@ -43,7 +44,7 @@ class CSVRenderer(BaseRenderer):
 
 
 FILTERS = [
-    OpenApiParameter("status", str, enum=["pending", "processing", "succeeded", "failed"]),
+    OpenApiParameter("status", str, enum=PayoutStatus.values),
     OpenApiParameter("method", str, enum=["alipay", "wechat", "card", "wallet"]),
     OpenApiParameter("from", OpenApiTypes.DATE, description="created on or after (Asia/Shanghai)"),
     OpenApiParameter("to", OpenApiTypes.DATE, description="created on or before"),

@@ -9,7 +9,7 @@ tested row by row.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -19,8 +19,15 @@ from refundportal.money import to_money
 
 from .models import EVIDENCE_REASONS, Reason
 from .sla import filing_closes_at
+from .states import RefundStatus
 
-Outcome = Literal["approved", "rejected", "pending_review", "refused"]
+# A decision's outcome: the status a request is created in, or refused
+# (nothing is filed; the customer is told why).
+REFUSED = "refused"
+APPROVED = RefundStatus.APPROVED
+REJECTED = RefundStatus.REJECTED
+PENDING_REVIEW = RefundStatus.PENDING_REVIEW
+Outcome = str
 
 
 class PolicyNumbers(Protocol):
@@ -65,7 +72,7 @@ class Decision:
 
     @property
     def refused(self) -> bool:
-        return self.outcome == "refused"
+        return self.outcome == REFUSED
 
 
 def _minutes(delta: timedelta) -> int:
@@ -85,7 +92,7 @@ def decide(s: Situation, p: PolicyNumbers) -> Decision:
     # nothing is left.
     if s.open_request is not None:
         return Decision(
-            "refused",
+            REFUSED,
             "R3",
             Decimal("0.00"),
             {"request": s.open_request},
@@ -96,7 +103,7 @@ def decide(s: Situation, p: PolicyNumbers) -> Decision:
     # R9, once per order: lateness already granted (or being decided).
     if s.reason == Reason.LATE_DELIVERY and s.late_compensated_by is not None:
         return Decision(
-            "refused",
+            REFUSED,
             "R9",
             Decimal("0.00"),
             {"request": s.late_compensated_by},
@@ -107,7 +114,7 @@ def decide(s: Situation, p: PolicyNumbers) -> Decision:
     # R1: nothing left to refund, or more units than are left.
     if s.nothing_left or s.quantity_over or s.requested_amount <= 0:
         return Decision(
-            "refused",
+            REFUSED,
             "R1",
             Decimal("0.00"),
             {"quantity_over": s.quantity_over},
@@ -124,7 +131,7 @@ def decide(s: Situation, p: PolicyNumbers) -> Decision:
     )
     if s.now > closes_at:
         return Decision(
-            "refused",
+            REFUSED,
             "R2",
             Decimal("0.00"),
             {"closed_at": _iso(closes_at), "window_hours": p.filing_window_hours},
@@ -136,9 +143,9 @@ def decide(s: Situation, p: PolicyNumbers) -> Decision:
 
     # R4, R5: the platform's own failure; never held back by risk.
     if s.order_status == OrderStatus.PLACED:
-        return Decision("approved", "R4", full)
+        return Decision(APPROVED, "R4", full)
     if s.order_status in (OrderStatus.CANCELLED, OrderStatus.DELIVERY_FAILED):
-        return Decision("approved", "R5", full, {"order_status": s.order_status})
+        return Decision(APPROVED, "R5", full, {"order_status": s.order_status})
 
     not_delivered_claim = s.reason == Reason.NOT_DELIVERED or (
         s.reason == Reason.LATE_DELIVERY and not delivered
@@ -147,9 +154,9 @@ def decide(s: Situation, p: PolicyNumbers) -> Decision:
         due = s.promised_at + timedelta(minutes=p.grace_minutes)
         late = _minutes(s.now - s.promised_at)
         if s.now > due:  # R6
-            return Decision("approved", "R6", full, {"minutes_late": late})
+            return Decision(APPROVED, "R6", full, {"minutes_late": late})
         return Decision(  # R7
-            "refused",
+            REFUSED,
             "R7",
             Decimal("0.00"),
             {"available_at": _iso(due), "grace_minutes": p.grace_minutes},
@@ -158,7 +165,7 @@ def decide(s: Situation, p: PolicyNumbers) -> Decision:
         )
     if s.reason == Reason.NOT_DELIVERED:  # R8: the delivery record says otherwise.
         return Decision(
-            "pending_review", "R8", full, {"delivered_at": _iso(s.delivered_at or s.promised_at)}
+            PENDING_REVIEW, "R8", full, {"delivered_at": _iso(s.delivered_at or s.promised_at)}
         )
 
     if s.reason == Reason.LATE_DELIVERY:  # R9
@@ -166,7 +173,7 @@ def decide(s: Situation, p: PolicyNumbers) -> Decision:
         late = max(_minutes(s.delivered_at - s.promised_at), 0)
         if late < p.late_tolerance_minutes:
             return Decision(
-                "rejected",
+                REJECTED,
                 "R9",
                 Decimal("0.00"),
                 {"minutes_late": late, "tolerance_minutes": p.late_tolerance_minutes},
@@ -178,26 +185,26 @@ def decide(s: Situation, p: PolicyNumbers) -> Decision:
             # A share that rounds to nothing (a few cents paid, or a tier set
             # to 0 %) refunds nothing: a rejection, not an approval of 0.00
             # that no payout would ever complete.
-            return Decision("rejected", "R9", Decimal("0.00"), facts)
-        return _unless_risky(Decision("approved", "R9", amount, facts), s)
+            return Decision(REJECTED, "R9", Decimal("0.00"), facts)
+        return _unless_risky(Decision(APPROVED, "R9", amount, facts), s)
 
     if s.reason in EVIDENCE_REASONS:
         if not s.has_photo:  # R10
             return Decision(
-                "refused", "R10", Decimal("0.00"), code="evidence_required", http_status=400
+                REFUSED, "R10", Decimal("0.00"), code="evidence_required", http_status=400
             )
         limit = to_money(p.auto_approve_limit)
         facts = {"limit": str(limit), "risk_flags": list(s.risk_flags)}
         if full <= limit:  # R11 (risk low: no flag, else held for review)
-            return _unless_risky(Decision("approved", "R11", full, facts), s)
-        return Decision("pending_review", "R12", full, facts)  # R12
+            return _unless_risky(Decision(APPROVED, "R11", full, facts), s)
+        return Decision(PENDING_REVIEW, "R12", full, facts)  # R12
 
     if s.reason == Reason.CHANGED_MIND:
         if s.order_status == OrderStatus.ACCEPTED:  # R13
-            return Decision("pending_review", "R13", full)
-        return Decision("rejected", "R14", Decimal("0.00"), {"order_status": s.order_status})
+            return Decision(PENDING_REVIEW, "R13", full)
+        return Decision(REJECTED, "R14", Decimal("0.00"), {"order_status": s.order_status})
 
-    return Decision("pending_review", "R15", full)  # R15: other
+    return Decision(PENDING_REVIEW, "R15", full)  # R15: other
 
 
 def _late_percent(late: int, p: PolicyNumbers) -> int:
@@ -215,7 +222,7 @@ def _unless_risky(decision: Decision, s: Situation) -> Decision:
     if not s.risk_flags:
         return decision
     facts = {**decision.facts, "risk_flags": list(s.risk_flags)}
-    return Decision("pending_review", decision.rule, decision.amount, facts, held_by_risk=True)
+    return Decision(PENDING_REVIEW, decision.rule, decision.amount, facts, held_by_risk=True)
 
 
 def _local(iso: str) -> str:
@@ -227,7 +234,7 @@ def decision_message(rule: str, outcome: str, facts: dict[str, Any]) -> str:
     """The sentence a customer reads for an automatic decision, in the
     active language."""
     f = facts
-    if outcome == "pending_review" and f.get("risk_flags") and rule in ("R9", "R11"):
+    if outcome == PENDING_REVIEW and f.get("risk_flags") and rule in ("R9", "R11"):
         return _("Your request meets the rule, but an agent checks it before the refund.")
     messages = {
         "R1": lambda: _("Nothing (or not that many units) is left to refund on this order."),
@@ -277,12 +284,12 @@ def decision_message(rule: str, outcome: str, facts: dict[str, Any]) -> str:
                 "Lateness on this order is compensated once, and request #%(request)s "
                 "already covers it."
             ) % {"request": f.get("request")}
-        if outcome == "rejected" and "percent" in f:
+        if outcome == REJECTED and "percent" in f:
             return _(
                 "Delivered %(minutes)s min late: %(percent)s %% of the amount paid rounds to "
                 "nothing, so there is no refund."
             ) % {"minutes": f.get("minutes_late"), "percent": f.get("percent")}
-        if outcome == "rejected":
+        if outcome == REJECTED:
             return _(
                 "Delivered %(minutes)s min late, within the %(tolerance)s min tolerance: "
                 "no refund under the platform rule."

@@ -14,6 +14,7 @@ from .models import Evidence, Reason, RefundRequest
 from .presenters import breakdown_rows, decision_note, timeline_steps
 from .selectors import can_appeal, can_give_feedback
 from .services import MAX_PHOTOS, NOTE_MAX_LENGTH
+from .states import RefundStatus
 
 
 def money_out() -> serializers.DecimalField:
@@ -93,7 +94,9 @@ class BreakdownLineSerializer(serializers.Serializer):
 
 
 class PreviewSerializer(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=["approved", "rejected", "pending_review"])
+    outcome = serializers.ChoiceField(
+        choices=[RefundStatus.APPROVED, RefundStatus.REJECTED, RefundStatus.PENDING_REVIEW]
+    )
     amount = money_out()
     rule = serializers.CharField()
     message = serializers.CharField()

@@ -22,7 +22,7 @@ from refundportal.money import money_sum
 from .. import presenters
 from ..assessment import Assessment, breakdown_of, fields_error, situation_of
 from ..models import DecisionSource, Evidence, Reason, RefundItem, RefundPolicy, RefundRequest
-from ..policy import Decision, decide, decision_message
+from ..policy import REFUSED, Decision, decide, decision_message
 from ..risk import assess_risk, refunder_since
 from ..selectors import filing_standing, open_request_on
 from ..states import RefundStatus
@@ -107,7 +107,9 @@ def refund_file_for_failed_order(*, order: Order) -> RefundRequest | None:
             return None
         # The platform's own failure is never refused or held: not by an
         # open request, the filing window, nor risk (SPEC 4, rules 4-5).
-        owed = Decision("approved", "R5", assessment.amount, {"order_status": locked.status})
+        owed = Decision(
+            RefundStatus.APPROVED, "R5", assessment.amount, {"order_status": locked.status}
+        )
         return _store(
             customer,
             Reason.NOT_DELIVERED,
@@ -143,7 +145,7 @@ def request_open(request_id: int) -> ApplicationError:
     """409 ``request_open`` (rule R3), naming the request under review."""
     return ApplicationError(
         "request_open",
-        decision_message("R3", "refused", {"request": request_id}),
+        decision_message("R3", REFUSED, {"request": request_id}),
         409,
         extra={"rule": "R3", "request": request_id},
     )
