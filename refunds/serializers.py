@@ -232,13 +232,12 @@ class RefundSerializer(BuiltOnceModelSerializer):
         staff = self._is_staff()
         return [step.as_api(staff=staff) for step in timeline_steps(obj, staff=staff)]
 
-    def get_fields(self) -> dict[str, Any]:
-        fields = super().get_fields()
+    def to_representation(self, instance: RefundRequest) -> dict[str, Any]:
+        data = super().to_representation(instance)
         if not self._is_staff():
             # Customers never see risk scores or who works their request.
-            for staff_only in ("risk", "assignee"):
-                fields.pop(staff_only)
-        return fields
+            del data["risk"], data["assignee"]
+        return data
 
     def _is_staff(self) -> bool:
         request = self.context.get("request")
