@@ -171,7 +171,7 @@ def _seed_refunds(share: float, progress: Progress | None) -> RefundSeedResult:
                     description=rng.choice(DESCRIPTIONS[reason]),
                     items=items,
                     evidence_ids=evidence_ids,
-                )
+                ).request
             except ApplicationError:
                 result.refused += 1
                 if progress is not None:

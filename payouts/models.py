@@ -94,8 +94,9 @@ class PayoutAttempt(models.Model):
 
 
 class PayoutEvent(models.Model):
-    """One step of a payout's history: its creation, each move of its
-    status, finance's retry or reroute; with who took it."""
+    """One step of a payout's history after its creation: each move of its
+    status (finance's retry among them) and finance's reroute, with who
+    took it."""
 
     payout = models.ForeignKey(Payout, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField()

@@ -74,7 +74,6 @@ def payouts_create(*, refund_id: int, order_id: int, amount: Decimal, at: dateti
             if share > 0
         ]
     )
-    states.record_created(payouts, at=at)
     return payouts
 
 
@@ -336,5 +335,4 @@ def payout_reroute_to_balance(*, payout: Payout, actor: User, account: str, at: 
         created_at=at,
         updated_at=at,
     )
-    states.record(new, at=at, actor=actor, actor_role=role)
     return new

@@ -2,7 +2,6 @@
 that moves a payout: compare-and-swap on the row, then an event naming
 who moved it, in the caller's transaction."""
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
@@ -74,26 +73,6 @@ def move(
     for name, value in fields.items():
         setattr(payout, name, value)
     return record(payout, at=at, actor=actor, actor_role=actor_role, was=current, error=error)
-
-
-def record_created(
-    payouts: Sequence[Payout], *, at: datetime, actor: Any = None, actor_role: str = "system"
-) -> None:
-    """Append each new payout's first event, in one statement."""
-    if payouts:
-        event = payouts[0].events.model
-        event.objects.bulk_create(
-            [
-                event(
-                    payout=payout,
-                    at=at,
-                    actor=actor,
-                    actor_role=actor_role,
-                    to_status=payout.status,
-                )
-                for payout in payouts
-            ]
-        )
 
 
 def record(

@@ -280,7 +280,7 @@ def refund_new(request: HttpRequest, number: str) -> HttpResponse:
             description=form.cleaned_data["description"],
             items=form.cleaned_data["items"],
             evidence_ids=kept,
-        )
+        ).request
     except ApplicationError as error:
         return _render_form(
             request, order, refundable, form, kept=kept, error=error, status=error.status_code

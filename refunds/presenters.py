@@ -8,7 +8,7 @@ The system sentences of the refund flow are registered here
 which never import refunds, render them too.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -17,12 +17,15 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders.models import Order
 from orders.selectors import line_label
+from payouts.models import Payout
 from refundportal import sentences
 
 from .assessment import Assessment, BreakdownLine
-from .models import DecisionSource, RefundItem, RefundRequest, TimelineEvent
+from .models import DecisionSource, Evidence, RefundItem, RefundRequest, TimelineEvent
 from .policy import decision_message
+from .selectors import has_appeal, has_feedback
 from .states import RefundStatus
 
 # Ids of the system sentences a request's timeline and notifications hold.
@@ -92,6 +95,76 @@ def auto_decision(rule: str, outcome: str, facts: Mapping[str, Any]) -> dict[str
 
 
 @dataclass(frozen=True)
+class RefundView:
+    """A request with everything any reader is shown of it, in hand: its
+    lines, photos, timeline and payouts, and whether it was appealed or
+    rated. Built from a request read with ``refund_queryset_for`` (``of``),
+    or from the rows a filing has just written (``services.filing.Filed``),
+    so that a filing answers without reading itself back."""
+
+    request: RefundRequest
+    items: Sequence[RefundItem]
+    photos: Sequence[Evidence]
+    timeline: Sequence[TimelineEvent]
+    payouts: Sequence[Payout]
+    appealed: bool
+    rated: bool
+
+    @classmethod
+    def of(cls, refund: RefundRequest) -> "RefundView":
+        return cls(
+            request=refund,
+            items=list(refund.items.all()),
+            photos=list(refund.evidence.all()),
+            timeline=list(refund.timeline.all()),
+            payouts=sorted(refund.payouts.all(), key=lambda payout: payout.pk),
+            appealed=has_appeal(refund),
+            rated=has_feedback(refund),
+        )
+
+    # The request's own fields, as the API names them.
+    @property
+    def id(self) -> int:
+        return self.request.pk
+
+    @property
+    def order(self) -> Order:
+        return self.request.order
+
+    @property
+    def reason(self) -> str:
+        return self.request.reason
+
+    @property
+    def description(self) -> str:
+        return self.request.description
+
+    @property
+    def status(self) -> str:
+        return self.request.status
+
+    @property
+    def requested_amount(self) -> Decimal:
+        return self.request.requested_amount
+
+    @property
+    def approved_amount(self) -> Decimal | None:
+        return self.request.approved_amount
+
+    @property
+    def created_at(self) -> datetime:
+        return self.request.created_at
+
+    @property
+    def evidence(self) -> Sequence[Evidence]:
+        return self.photos
+
+
+def view_of(refund: RefundRequest | RefundView) -> RefundView:
+    return refund if isinstance(refund, RefundView) else RefundView.of(refund)
+
+
+@dataclass(frozen=True)
 class BreakdownRow:
     """One line of a request as every reader sees it: what it asks and,
     once a decision approves an amount, its share of it."""
@@ -118,10 +191,11 @@ class BreakdownRow:
         return row
 
 
-def breakdown_rows(refund: RefundRequest) -> list[BreakdownRow]:
+def breakdown_rows(refund: RefundRequest | RefundView) -> list[BreakdownRow]:
     """A stored request's lines (the API, the customer's and staff pages)."""
-    decided = refund.approved_amount is not None
-    return [_row(row, row.approved_amount if decided else None) for row in refund.items.all()]
+    view = view_of(refund)
+    decided = view.approved_amount is not None
+    return [_row(row, row.approved_amount if decided else None) for row in view.items]
 
 
 def assessed_rows(assessment: Assessment) -> list[BreakdownRow]:
@@ -182,7 +256,7 @@ class TimelineStep:
         return step
 
 
-def timeline_steps(refund: RefundRequest, *, staff: bool) -> list[TimelineStep]:
+def timeline_steps(refund: RefundRequest | RefundView, *, staff: bool) -> list[TimelineStep]:
     """The request's timeline, oldest first; a customer never sees the
     internal staff notes. Filtered here, not in the query: the timeline is
     read with the request for every reader alike."""
@@ -197,7 +271,7 @@ def timeline_steps(refund: RefundRequest, *, staff: bool) -> list[TimelineStep]:
             note=timeline_note(event),
             internal=event.internal,
         )
-        for event in refund.timeline.all()
+        for event in view_of(refund).timeline
         if staff or not event.internal
     ]
 
@@ -212,14 +286,16 @@ def timeline_note(event: TimelineEvent) -> str:
     return event.note
 
 
-def decision_note(refund: RefundRequest) -> str:
+def decision_note(shown: RefundRequest | RefundView) -> str:
     """The sentence that explains the request's decision."""
+    view = view_of(shown)
+    refund = view.request
     if not refund.decision_source:
         return ""
     if refund.decision_source != DecisionSource.AUTO:
         return refund.decision_note
     # The outcome the rule reached when it decided (the first step): an
     # appealed rejection is under review again, but was still a rejection.
-    first = next(iter(refund.timeline.all()), None)
+    first = next(iter(view.timeline), None)
     outcome = first.to_status if first is not None else refund.status
     return decision_message(refund.decision_rule, outcome, refund.decision_facts)

@@ -180,11 +180,16 @@ def is_refunded_partial(request: RefundRequest) -> bool:
     )
 
 
-def can_appeal(request: RefundRequest, policy: RefundPolicy | None = None) -> bool:
+def can_appeal(
+    request: RefundRequest, policy: RefundPolicy | None = None, *, appealed: bool | None = None
+) -> bool:
     """Once, within the appeal window of the decision: a rejection, or a
-    partial approval once its approved part is refunded."""
+    partial approval once its approved part is refunded. ``appealed`` is
+    whether it was, when the caller knows (else read)."""
     appealable = request.status == RefundStatus.REJECTED or is_refunded_partial(request)
-    if not appealable or has_appeal(request):
+    if not appealable:
+        return False
+    if has_appeal(request) if appealed is None else appealed:
         return False
     at = request.decided_at
     if at is None:
@@ -207,10 +212,12 @@ def has_feedback(request: RefundRequest) -> bool:
         return False
 
 
-def can_give_feedback(request: RefundRequest) -> bool:
-    return request.status in (RefundStatus.REFUNDED, RefundStatus.REJECTED) and not has_feedback(
-        request
-    )
+def can_give_feedback(request: RefundRequest, *, rated: bool | None = None) -> bool:
+    """Once, after the request is refunded or rejected. ``rated`` is whether
+    it was, when the caller knows (else read)."""
+    if request.status not in (RefundStatus.REFUNDED, RefundStatus.REJECTED):
+        return False
+    return not (has_feedback(request) if rated is None else rated)
 
 
 def review_queue(user: Any, params: Any) -> QuerySet[RefundRequest]:

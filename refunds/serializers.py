@@ -11,7 +11,7 @@ from orders.serializers import ORDER_NUMBER_PATTERN
 from refundportal.api import MAX_ID, BuiltOnceModelSerializer, StrictSerializer
 
 from .models import Evidence, Reason, RefundRequest
-from .presenters import breakdown_rows, decision_note, timeline_steps
+from .presenters import RefundView, breakdown_rows, decision_note, timeline_steps, view_of
 from .selectors import can_appeal, can_give_feedback
 from .services import MAX_PHOTOS, NOTE_MAX_LENGTH
 from .states import RefundStatus
@@ -197,43 +197,46 @@ class RefundSerializer(BuiltOnceModelSerializer):
             "assignee",
         ]
 
+    # Each method reads a ``RefundView``: the request with its rows in hand.
+
     @extend_schema_field(BreakdownLineSerializer(many=True))
-    def get_breakdown(self, obj: RefundRequest) -> list[dict[str, Any]]:
-        return [row.as_api() for row in breakdown_rows(obj)]
+    def get_breakdown(self, view: RefundView) -> list[dict[str, Any]]:
+        return [row.as_api() for row in breakdown_rows(view)]
 
     @extend_schema_field(DecisionSerializer(allow_null=True))
-    def get_decision(self, obj: RefundRequest) -> dict[str, Any] | None:
-        if not obj.decision_source or obj.decided_at is None:
+    def get_decision(self, view: RefundView) -> dict[str, Any] | None:
+        refund = view.request
+        if not refund.decision_source or refund.decided_at is None:
             return None
         return {
-            "source": obj.decision_source,
-            "rule": obj.decision_rule,
-            "note": decision_note(obj),
-            "at": timezone.localtime(obj.decided_at).isoformat(),
+            "source": refund.decision_source,
+            "rule": refund.decision_rule,
+            "note": decision_note(view),
+            "at": timezone.localtime(refund.decided_at).isoformat(),
         }
 
     @extend_schema_field(RequestItemSerializer(many=True))
-    def get_items(self, obj: RefundRequest) -> list[dict[str, Any]]:
+    def get_items(self, view: RefundView) -> list[dict[str, Any]]:
         return [
             {"item": row.item_id, "quantity": row.quantity, "amount": str(row.amount)}
-            for row in obj.items.all()
+            for row in view.items
             if row.item_id is not None
         ]
 
     @extend_schema_field(PayoutSummarySerializer(many=True))
-    def get_payouts(self, obj: RefundRequest) -> list[dict[str, Any]]:
+    def get_payouts(self, view: RefundView) -> list[dict[str, Any]]:
         return [
             {"id": p.pk, "method": p.method, "amount": str(p.amount), "status": p.status}
-            for p in sorted(obj.payouts.all(), key=lambda p: p.pk)
+            for p in view.payouts
         ]
 
     @extend_schema_field(TimelineSerializer(many=True))
-    def get_timeline(self, obj: RefundRequest) -> list[dict[str, Any]]:
+    def get_timeline(self, view: RefundView) -> list[dict[str, Any]]:
         staff = self._is_staff()
-        return [step.as_api(staff=staff) for step in timeline_steps(obj, staff=staff)]
+        return [step.as_api(staff=staff) for step in timeline_steps(view, staff=staff)]
 
-    def to_representation(self, instance: RefundRequest) -> dict[str, Any]:
-        data = super().to_representation(instance)
+    def to_representation(self, instance: RefundRequest | RefundView) -> dict[str, Any]:
+        data = super().to_representation(view_of(instance))
         if not self._is_staff():
             # Customers never see risk scores or who works their request.
             del data["risk"], data["assignee"]
@@ -244,24 +247,30 @@ class RefundSerializer(BuiltOnceModelSerializer):
         return bool(request and roles.is_staff_role(request.user))
 
     @extend_schema_field(SlaSerializer)
-    def get_sla(self, obj: RefundRequest) -> dict[str, Any]:
+    def get_sla(self, view: RefundView) -> dict[str, Any]:
+        refund = view.request
         return {
-            "review_due_at": timezone.localtime(obj.review_due_at).isoformat(),
-            "breached": obj.breached,
-            "escalated": obj.escalated,
+            "review_due_at": timezone.localtime(refund.review_due_at).isoformat(),
+            "breached": refund.breached,
+            "escalated": refund.escalated,
         }
 
-    def get_can_appeal(self, obj: RefundRequest) -> bool:
-        policy = self.context.get("policy")
-        return can_appeal(obj, policy)
+    def get_can_appeal(self, view: RefundView) -> bool:
+        return can_appeal(view.request, self.context.get("policy"), appealed=view.appealed)
 
-    def get_can_give_feedback(self, obj: RefundRequest) -> bool:
-        return can_give_feedback(obj)
+    def get_can_give_feedback(self, view: RefundView) -> bool:
+        return can_give_feedback(view.request, rated=view.rated)
 
     @extend_schema_field(RiskSerializer)
-    def get_risk(self, obj: RefundRequest) -> dict[str, Any]:
-        return {"score": obj.risk_score, "level": obj.risk_level, "flags": list(obj.risk_flags)}
+    def get_risk(self, view: RefundView) -> dict[str, Any]:
+        refund = view.request
+        return {
+            "score": refund.risk_score,
+            "level": refund.risk_level,
+            "flags": list(refund.risk_flags),
+        }
 
     @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_assignee(self, obj: RefundRequest) -> str | None:
-        return obj.assignee.get_username() if obj.assignee else None
+    def get_assignee(self, view: RefundView) -> str | None:
+        assignee = view.request.assignee
+        return assignee.get_username() if assignee else None

@@ -111,7 +111,7 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         incoming = RefundCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        refund = services.refund_file(
+        filed = services.refund_file(
             customer=signed_in(request.user),
             order_number=data["order"],
             reason=data["reason"],
@@ -119,7 +119,8 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             items=data["items"],
             evidence_ids=data["evidence"],
         )
-        return self._respond(refund.pk, status.HTTP_201_CREATED)
+        # Answered from the rows the filing wrote: nothing is read back.
+        return Response(self.get_serializer(filed.shown()).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=RefundCreateSerializer,

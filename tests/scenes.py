@@ -54,7 +54,7 @@ def a_request_under_review(owner: Any) -> Scene:
     order_event_add(order=order, status="accepted", at=order.placed_at + timedelta(minutes=5))
     refund = refund_file(
         customer=owner, order_number=order.number, reason="other", description="汤是凉的"
-    )
+    ).request
     assert refund.status == RefundStatus.PENDING_REVIEW
     return _refund_scene(refund)
 
@@ -65,7 +65,7 @@ def a_rejected_request(owner: Any) -> Scene:
     order_event_add(order=order, status="picked_up", at=order.placed_at + timedelta(minutes=5))
     refund = refund_file(
         customer=owner, order_number=order.number, reason="changed_mind", description="不想要了"
-    )
+    ).request
     assert refund.status == RefundStatus.REJECTED
     return _refund_scene(refund)
 
@@ -76,7 +76,7 @@ def a_failed_payout(owner: Any) -> Scene:
         customer=owner,
         tenders=[{"method": "card", "amount": "24.00", "account": "card:6222****decline"}],
     )
-    refund = refund_file(customer=owner, order_number=order.number, reason="other")
+    refund = refund_file(customer=owner, order_number=order.number, reason="other").request
     payout = Payout.objects.get(refund=refund)
     payout_attempt(payout_id=payout.pk)
     payout.refresh_from_db()

@@ -160,7 +160,9 @@ def flow(django_capture_on_commit_callbacks) -> dict[str, Any]:
 
     def file(order: Any, reason: str) -> RefundRequest:
         with django_capture_on_commit_callbacks(execute=True):
-            return services.refund_file(customer=customer, order_number=order.number, reason=reason)
+            return services.refund_file(
+                customer=customer, order_number=order.number, reason=reason
+            ).request
 
     with translation.override("zh-hans"), clock.frozen_at(now):
         file(ascii_order(customer, promised_at=now + timedelta(minutes=20)), "other")  # R4

@@ -17,7 +17,7 @@ here.
 
 from .customer import refund_appeal, refund_cancel, refund_feedback
 from .escalation import sla_sweep
-from .filing import MAX_PHOTOS, refund_file, refund_file_for_failed_order, refund_preview
+from .filing import MAX_PHOTOS, Filed, refund_file, refund_file_for_failed_order, refund_preview
 from .notes import NOTE_MAX_LENGTH, refund_note, refund_note_add
 from .paying import (
     AttemptReport,
@@ -35,6 +35,7 @@ __all__ = [
     "MAX_PHOTOS",
     "NOTE_MAX_LENGTH",
     "AttemptReport",
+    "Filed",
     "evidence_store",
     "payout_attempt",
     "payout_reroute",

@@ -5,7 +5,7 @@ holds the order row, so that two requests on one order cannot both pass.
 Preview runs the same assessment and stores nothing."""
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -15,14 +15,24 @@ from django.utils.translation import gettext as _
 from accounts.users import User
 from orders.models import Order, OrderItem
 from orders.selectors import customer_order_with_items, order_refundable
+from payouts.models import Payout
 from refundportal import clock
 from refundportal.api import ApplicationError
 from refundportal.money import money_sum
 
 from .. import presenters
 from ..assessment import Assessment, breakdown_of, fields_error, situation_of
-from ..models import DecisionSource, Evidence, Reason, RefundItem, RefundPolicy, RefundRequest
+from ..models import (
+    DecisionSource,
+    Evidence,
+    Reason,
+    RefundItem,
+    RefundPolicy,
+    RefundRequest,
+    TimelineEvent,
+)
 from ..policy import REFUSED, Decision, decide, decision_message
+from ..presenters import RefundView
 from ..risk import assess_risk, refunder_since
 from ..selectors import filing_standing, open_request_on
 from ..states import RefundStatus
@@ -30,6 +40,30 @@ from .common import notify_status
 from .paying import refund_payouts_create
 
 MAX_PHOTOS = 6
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What a filing wrote: the request, its lines, its photos, its first
+    timeline step and the payouts an automatic approval started."""
+
+    request: RefundRequest
+    items: list[RefundItem]
+    photos: list[Evidence]
+    timeline: list[TimelineEvent]
+    payouts: list[Payout]
+
+    def shown(self) -> RefundView:
+        """The request as every reader is shown it, from these rows."""
+        return RefundView(
+            request=self.request,
+            items=self.items,
+            photos=sorted(self.photos, key=lambda photo: (photo.created_at, photo.pk)),
+            timeline=self.timeline,
+            payouts=self.payouts,
+            appealed=False,
+            rated=False,
+        )
 
 
 def refund_preview(
@@ -55,11 +89,9 @@ def refund_file(
     description: str = "",
     items: Sequence[dict[str, Any]] = (),
     evidence_ids: Sequence[int] = (),
-) -> RefundRequest:
+) -> Filed:
     """File a request and run auto-review on it, in one transaction that
-    holds the order row, so two requests on one order cannot both pass.
-    The request comes back as stored; the API reads it back with everything
-    it shows."""
+    holds the order row, so two requests on one order cannot both pass."""
     policy = RefundPolicy.current()
     try:
         with transaction.atomic():
@@ -81,7 +113,7 @@ def refund_file(
         raise
 
 
-def refund_file_for_failed_order(*, order: Order) -> RefundRequest | None:
+def refund_file_for_failed_order(*, order: Order) -> Filed | None:
     """SPEC step 8: a paid order that was cancelled or could not be
     delivered refunds itself. A whole-order request is filed on the
     customer's behalf, approved under rule R5 and paid; nothing is filed
@@ -254,7 +286,7 @@ def _store(
     policy: RefundPolicy,
     *,
     whole_order: bool,
-) -> RefundRequest:
+) -> Filed:
     now = clock.now()
     decision = assessment.decision
     status = decision.outcome
@@ -283,7 +315,7 @@ def _store(
     )
     # An approval is spread over the lines before they are written, as an
     # agent's approval spreads it: one INSERT, no UPDATE after it.
-    RefundItem.objects.bulk_create(
+    items = RefundItem.objects.bulk_create(
         [
             RefundItem(
                 request=request,
@@ -303,7 +335,7 @@ def _store(
         Evidence.objects.filter(pk__in=[p.pk for p in assessment.photos]).update(request=request)
         for photo in assessment.photos:
             photo.request = request
-    request.timeline.create(
+    event = request.timeline.create(
         at=now,
         actor=None,
         actor_role="system",
@@ -312,9 +344,14 @@ def _store(
         rule=decision.rule,
         facts=decision.facts,
     )
-    if status == RefundStatus.APPROVED:
-        refund_payouts_create(refund=request)
+    payouts = refund_payouts_create(refund=request) if status == RefundStatus.APPROVED else []
     notify_status(
         request, presenters.auto_decision(decision.rule, decision.outcome, decision.facts)
     )
-    return request
+    return Filed(
+        request=request,
+        items=items,
+        photos=list(assessment.photos),
+        timeline=[event],
+        payouts=payouts,
+    )

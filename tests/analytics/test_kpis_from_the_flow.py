@@ -27,7 +27,9 @@ def test_filed_decided_paid_and_rated():
     with clock.frozen_at(filed_at):
         # Not yet accepted by the merchant: rule 4 approves at once (24.00).
         placed = create_order_at(customer=customer, promised_at=filed_at - timedelta(minutes=5))
-        auto = services.refund_file(customer=customer, order_number=placed.number, reason="other")
+        auto = services.refund_file(
+            customer=customer, order_number=placed.number, reason="other"
+        ).request
         # Delivered: "other" goes to staff review (rule 15).
         delivered = create_order_at(
             customer=customer,
@@ -37,7 +39,7 @@ def test_filed_decided_paid_and_rated():
         )
         pending = services.refund_file(
             customer=customer, order_number=delivered.number, reason="other"
-        )
+        ).request
     assert (auto.status, pending.status) == ("approved", "pending_review")
 
     with clock.frozen_at(filed_at + timedelta(hours=2)):

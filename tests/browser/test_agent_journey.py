@@ -71,7 +71,7 @@ def agent_journey(journey: Journey, tmp_path: Path) -> None:
     )
     refund = services.refund_file(
         customer=customer, order_number=order.number, reason="other", description="一直没吃上。"
-    )
+    ).request
     assert refund.status == RefundStatus.PENDING_REVIEW
 
     journey.log_in("/review/", "kefu_li", "**/review/")
@@ -131,7 +131,7 @@ def review_scene():
         reason="damaged",
         description="汤洒了一半，袋子里全是汤。",
         evidence_ids=[photo.pk],
-    )
+    ).request
     assert refund.status == RefundStatus.PENDING_REVIEW
     others = []
     for used, reason in ((0.5, "other"), (0.85, "not_delivered"), (1.1, "other")):
@@ -144,7 +144,7 @@ def review_scene():
         )
         other = services.refund_file(
             customer=customer, order_number=other_order.number, reason=reason
-        )
+        ).request
         created = now - timedelta(hours=24) * used
         RefundRequest.objects.filter(pk=other.pk).update(
             created_at=created, review_due_at=created + timedelta(hours=24)
@@ -255,8 +255,10 @@ def test_an_agent_adds_an_internal_note_on_a_phone(open_page):
 def test_an_agent_sees_lateness_already_compensated_in_chinese_on_a_desktop(open_page):
     zhang = long_standing_customer("zhangsan")
     order = delivered(zhang, late=timedelta(minutes=45))
-    late = services.refund_file(customer=zhang, order_number=order.number, reason="late_delivery")
-    later = services.refund_file(customer=zhang, order_number=order.number, reason="other")
+    late = services.refund_file(
+        customer=zhang, order_number=order.number, reason="late_delivery"
+    ).request
+    later = services.refund_file(customer=zhang, order_number=order.number, reason="other").request
     UserFactory(username="kefu_li", role=roles.AGENT)
     page = open_page(locale="zh-CN", viewport=DESKTOP)
     log_in(page, "kefu_li")

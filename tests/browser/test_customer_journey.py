@@ -307,7 +307,7 @@ def test_customer_is_told_why_a_request_cannot_be_sent_and_appeals_a_rejection(o
         customer=customer,
         order_number=lunch_order(customer, ago=timedelta(minutes=30)).number,
         reason="changed_mind",
-    )
+    ).request
     page = open_page(locale="zh-CN", viewport=PHONE)
     page.goto(f"/orders/{late_lunch.number}/refund/")
     fill_log_in(page, "xiaoli", user_label="用户名", password_label="密码", button="登录")
@@ -381,7 +381,9 @@ def test_the_form_works_without_javascript(browser, live_server, tmp_path):
 def test_the_form_names_the_open_request_in_chinese_on_a_phone(open_page):
     xiaoli = long_standing_customer("xiaoli")
     order = delivered(xiaoli)
-    waiting = services.refund_file(customer=xiaoli, order_number=order.number, reason="other")
+    waiting = services.refund_file(
+        customer=xiaoli, order_number=order.number, reason="other"
+    ).request
     page = open_page(locale="zh-CN", viewport=PHONE)
     log_in(page, "xiaoli")
 
@@ -399,7 +401,7 @@ def test_the_form_names_the_open_request_in_chinese_on_a_phone(open_page):
 def test_a_paid_partial_refund_is_appealed_in_english_on_a_desktop(open_page):
     lucy = long_standing_customer("lucy")
     order = delivered(lucy)
-    refund = services.refund_file(customer=lucy, order_number=order.number, reason="other")
+    refund = services.refund_file(customer=lucy, order_number=order.number, reason="other").request
     decider = UserFactory(role=roles.SENIOR_AGENT)
     services.refund_decide(
         refund=refund, agent=decider, decision="approve", amount=Decimal("10.00"), note="#1"

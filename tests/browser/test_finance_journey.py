@@ -55,7 +55,9 @@ def finance_journey(journey: Journey, tmp_path: Path) -> None:
         customer=customer,
         tenders=[{"method": "card", "amount": "24.00", "account": "card:6222****decline"}],
     )
-    refund = services.refund_file(customer=customer, order_number=order.number, reason="other")
+    refund = services.refund_file(
+        customer=customer, order_number=order.number, reason="other"
+    ).request
     payout = settle(Payout.objects.get(refund=refund).pk)
     assert (payout.status, payout.attempts) == (PayoutStatus.FAILED, 1)
 
@@ -108,7 +110,9 @@ def declined_payout() -> Payout:
         customer=customer,
         tenders=[{"method": "card", "amount": "24.00", "account": "card:6222****decline"}],
     )
-    refund = services.refund_file(customer=customer, order_number=order.number, reason="other")
+    refund = services.refund_file(
+        customer=customer, order_number=order.number, reason="other"
+    ).request
     payout = settle(Payout.objects.get(refund=refund).pk)
     assert (payout.status, payout.attempts) == (PayoutStatus.FAILED, 1)
     return payout

@@ -52,7 +52,7 @@ def approved_refund(capture, account: str = "alipay:138****0001", amount: str = 
     with capture(execute=True):
         refund = refund_services.refund_file(
             customer=customer, order_number=order.number, reason="other"
-        )
+        ).request
     assert refund.status == RefundStatus.APPROVED
     return refund
 

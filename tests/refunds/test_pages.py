@@ -69,7 +69,7 @@ def stored_photo(customer: Any, seed: int = 1) -> Evidence:
 def file_request(customer: Any, order: Any, reason: str = "other", **kwargs: Any) -> Any:
     return services.refund_file(
         customer=customer, order_number=order.number, reason=reason, **kwargs
-    )
+    ).request
 
 
 def first_item(order: Any) -> Any:

@@ -35,7 +35,9 @@ def under_review() -> RefundRequest:
     customer = old_customer()
     order = create_order(customer=customer)
     order_event_add(order=order, status="accepted", at=order.placed_at + timedelta(minutes=5))
-    refund = services.refund_file(customer=customer, order_number=order.number, reason="other")
+    refund = services.refund_file(
+        customer=customer, order_number=order.number, reason="other"
+    ).request
     assert refund.status == RefundStatus.PENDING_REVIEW
     assert str(refund.requested_amount) == REQUESTED
     return refund
