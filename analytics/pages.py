@@ -2,20 +2,17 @@
 service the API answers from, so a card, the CSV and the API agree to the
 cent."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from accounts.decorators import role_required
 from orders.models import Merchant
 from refundportal import clock
 from refundportal.api import ApplicationError
@@ -40,19 +37,7 @@ TREND_MONTHS = 12
 LOW_RATINGS = 10
 LEAGUE_SIZE = 10
 
-View = Callable[..., HttpResponse]
-
-
-def manager_required(view: View) -> View:
-    """Log in first; then managers only (403 for every other role)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not roles.has_role(request.user, roles.MANAGER):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
+manager_required = role_required(roles.MANAGER)
 
 
 @dataclass(frozen=True)

@@ -5,17 +5,14 @@ Thin views over ``payouts_filtered``, ``payout_totals``, ``payout_retry``
 and ``payout_reroute``, the same the API calls.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -27,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
+from accounts.decorators import role_required
 from orders.models import TenderMethod
 from refundportal import clock
 from refundportal.api import ApplicationError
@@ -43,24 +41,8 @@ NEEDS_ACTION_SIZE = 20
 LEDGER_PAGE_SIZE = 50
 FILTERS = ("status", "method", "from", "to", "refund")
 
-View = Callable[..., HttpResponse]
-
-
-def _role_required(*allowed: str) -> Callable[[View], View]:
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not roles.has_role(request.user, *allowed):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return login_required(wrapped)
-
-    return decorate
-
-
-finance_reader_required = _role_required(roles.FINANCE, roles.MANAGER)
-finance_required = _role_required(roles.FINANCE)
+finance_reader_required = role_required(roles.FINANCE, roles.MANAGER)
+finance_required = role_required(roles.FINANCE)
 
 
 def _acts(request: HttpRequest) -> bool:

@@ -5,16 +5,13 @@ decision is theirs. Session login; customers only, and only their own
 orders and requests (another customer's answers 404).
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
@@ -26,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
+from accounts.decorators import role_required
 from orders.models import Order, OrderItem
 from orders.selectors import (
     OrderRefundable,
@@ -57,19 +55,8 @@ from .states import RefundStatus
 ORDERS_PER_PAGE = 20
 ACCEPTED_PHOTO_TYPES = "image/jpeg,image/png,image/webp"
 
-View = Callable[..., HttpResponse]
-
-
-def customer_required(view: View) -> View:
-    """Log in first; then only customers (staff work elsewhere: 403)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not roles.has_role(request.user, roles.CUSTOMER):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
+# Staff work in their own pages: a customer's pages answer them 403.
+customer_required = role_required(roles.CUSTOMER)
 
 
 def _own_orders(request: HttpRequest) -> QuerySet[Order]:

@@ -7,16 +7,14 @@ What is left here is presentation: SLA colours, risk flags in words, the
 decide and note forms.
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
@@ -29,6 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts import roles
+from accounts.decorators import role_required
 from orders.models import Order
 from orders.selectors import order_queryset_for
 from orders.states import OrderStatus
@@ -45,19 +44,7 @@ from .states import RefundStatus
 QUEUE_PAGE_SIZE = 25
 HISTORY_SIZE = 10
 
-View = Callable[..., HttpResponse]
-
-
-def reviewer_required(view: View) -> View:
-    """Log in first; then agents and senior agents only (others: 403)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not roles.has_role(request.user, *roles.REVIEW_ROLES):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
+reviewer_required = role_required(*sorted(roles.REVIEW_ROLES))
 
 
 # --- SLA -------------------------------------------------------------------------
