@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -31,6 +30,7 @@ from refundportal.api import ApplicationError
 from refundportal.money import ZERO, format_cny
 
 from . import services
+from .forms import RerouteForm
 from .models import Payout, PayoutAttempt, SandboxLedgerEntry
 from .selectors import payout_totals, payouts_filtered, payouts_needing_action
 from .states import PayoutStatus
@@ -137,18 +137,6 @@ def payout_list(request: HttpRequest) -> HttpResponse:
 
 
 # --- One payout ----------------------------------------------------------------------
-
-
-class RerouteForm(forms.Form):
-    note = forms.CharField(
-        label=gettext_lazy("Note (why the payout goes to the platform balance)"),
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": gettext_lazy("A reroute needs a note.")},
-    )
-    note_for_customer = forms.BooleanField(
-        label=gettext_lazy("Show the note to the customer too"), required=False
-    )
 
 
 def _payout(pk: int) -> Payout:

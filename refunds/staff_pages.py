@@ -3,8 +3,8 @@
 Thin views over the selectors and services the API calls: the queue is
 ``review_queue``, claiming and deciding are ``refund_claim`` and
 ``refund_decide``, and who may open a request is ``refund_check_reviewer``.
-What is left here is presentation: SLA colours, risk flags in words, the
-decide and note forms.
+What is left here is presentation: SLA colours and risk flags in words
+(the decide and note forms are in ``forms``).
 """
 
 from collections.abc import Iterable, Mapping
@@ -13,7 +13,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -36,6 +35,7 @@ from refundportal.api import ApplicationError
 from refundportal.money import format_cny
 
 from . import risk, services, sla
+from .forms import APPROVE_PARTIAL, CLAIM, NOTE, NOTE_TEMPLATES, REJECT, DecideForm, NoteForm
 from .models import Evidence, Reason, RefundRequest, RiskLevel, TimelineEvent
 from .presenters import breakdown_rows, timeline_note
 from .selectors import has_appeal, late_compensation, refund_queryset_for, review_queue
@@ -225,80 +225,6 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 # --- One request -------------------------------------------------------------------
-
-NOTE_TEMPLATES = [
-    ("photos_checked", gettext_lazy("Photos checked: the refund is approved.")),
-    ("partial_items", gettext_lazy("Only some dishes had a problem: refunded in proportion.")),
-    ("window_closed", gettext_lazy("Outside the refund time limit.")),
-    ("rider_delivered", gettext_lazy("The rider confirmed the delivery: no refund.")),
-    ("merchant_cancelled", gettext_lazy("The merchant agreed to cancel the order.")),
-    ("photos_unclear", gettext_lazy("The photos do not show the problem described.")),
-]
-NOTE_TEXTS = dict(NOTE_TEMPLATES)
-
-APPROVE_FULL = "approve_full"
-APPROVE_PARTIAL = "approve_partial"
-REJECT = "reject"
-CLAIM = "claim"
-NOTE = "note"
-
-
-class DecideForm(forms.Form):
-    action = forms.ChoiceField(
-        choices=[
-            (APPROVE_FULL, gettext_lazy("Approve in full")),
-            (APPROVE_PARTIAL, gettext_lazy("Approve part")),
-            (REJECT, gettext_lazy("Reject")),
-        ]
-    )
-    amount = forms.DecimalField(
-        label=gettext_lazy("Amount to approve (partial approval)"),
-        required=False,
-        min_value=Decimal("0.01"),
-        max_digits=10,
-        decimal_places=2,
-    )
-    note_template = forms.ChoiceField(
-        label=gettext_lazy("Common notes"),
-        required=False,
-        choices=[("", gettext_lazy("Choose a common note…")), *NOTE_TEMPLATES],
-    )
-    note = forms.CharField(
-        label=gettext_lazy("Note for the customer"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("action") != APPROVE_PARTIAL:
-            # The amount box only counts for a partial approval.
-            self.errors.pop("amount", None)
-            data["amount"] = None
-        elif data.get("amount") is None and "amount" not in self.errors:
-            self.add_error("amount", _("Enter the amount to approve."))
-        return data
-
-    def note_text(self) -> str:
-        """The note as typed; without one, the chosen common note (so the
-        list works without JavaScript too)."""
-        typed = (self.cleaned_data.get("note") or "").strip()
-        chosen = self.cleaned_data.get("note_template") or ""
-        return typed or (str(NOTE_TEXTS[chosen]) if chosen in NOTE_TEXTS else "")
-
-
-class NoteForm(forms.Form):
-    note = forms.CharField(
-        label=gettext_lazy("Note"),
-        max_length=services.NOTE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": gettext_lazy("Write a note.")},
-    )
-    internal = forms.BooleanField(
-        label=gettext_lazy("Internal note (staff only)"), required=False, initial=True
-    )
-
 
 FLAG_LABELS = {
     risk.FREQUENT_REFUNDER: gettext_lazy("Frequent refunder"),
