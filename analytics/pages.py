@@ -50,6 +50,14 @@ class Card:
     # "ok" (target met), "bad" (missed), "" (no target, or no data)
     status: str = ""
 
+    @property
+    def on_target(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def off_target(self) -> bool:
+        return self.status == "bad"
+
 
 def _status(met: bool | None) -> str:
     if met is None:

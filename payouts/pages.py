@@ -99,6 +99,20 @@ def _filters(query: Mapping[str, str]) -> dict[str, str]:
     return {key: query[key].strip() for key in FILTERS if query.get(key, "").strip()}
 
 
+@dataclass(frozen=True)
+class NeedsAction:
+    payout: Payout
+    # Stuck waiting for the gateway's answer, rather than failed.
+    stuck: bool
+
+
+def _needs_action() -> list[NeedsAction]:
+    payouts = payouts_needing_action(
+        clock.now(), int(settings.PAYOUT_STUCK_MINUTES), NEEDS_ACTION_SIZE
+    )
+    return [NeedsAction(p, stuck=p.status == PayoutStatus.PROCESSING) for p in payouts]
+
+
 @finance_reader_required
 def payout_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(request.GET)
@@ -125,9 +139,7 @@ def payout_list(request: HttpRequest) -> HttpResponse:
             "statuses": PayoutStatus.choices,
             "methods": TenderMethod.choices,
             "totals": _totals(totals),
-            "needs_action": payouts_needing_action(
-                clock.now(), int(settings.PAYOUT_STUCK_MINUTES), NEEDS_ACTION_SIZE
-            ),
+            "needs_action": _needs_action(),
             "error": error,
             "export_url": export_url,
             "can_export": _acts(request),
@@ -157,6 +169,11 @@ def _rerouted_to(payout: Payout) -> Payout | None:
         return None
 
 
+def _actionable(payout: Payout) -> bool:
+    """A failed payout not yet rerouted: finance may retry or reroute it."""
+    return payout.status == PayoutStatus.FAILED and not payout.closed
+
+
 def _render_payout(
     request: HttpRequest,
     payout: Payout,
@@ -165,7 +182,7 @@ def _render_payout(
     error: ApplicationError | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    actionable = payout.status == PayoutStatus.FAILED and not payout.closed
+    actionable = _actionable(payout)
     return render(
         request,
         "finance/payout.html",
@@ -175,6 +192,8 @@ def _render_payout(
             "order": payout.refund.order,
             "attempts": list(payout.attempt_log.all()),
             "rerouted_to": _rerouted_to(payout),
+            "next_attempt_due": payout.status == PayoutStatus.PENDING
+            and payout.next_attempt_at is not None,
             "can_act": actionable and _acts(request),
             "actionable": actionable,
             "reroute_form": reroute_form or RerouteForm(),
@@ -201,12 +220,16 @@ def payout_retry(request: HttpRequest, pk: int) -> HttpResponse:
             return render(
                 request,
                 "finance/retry_confirm.html",
-                {"payout": payout, "error": error},
+                {"payout": payout, "actionable": _actionable(payout), "error": error},
                 status=error.status_code,
             )
         _tell_retry_outcome(request, _payout(pk))
         return redirect("finance-payout", pk=payout.pk)
-    return render(request, "finance/retry_confirm.html", {"payout": payout, "error": None})
+    return render(
+        request,
+        "finance/retry_confirm.html",
+        {"payout": payout, "actionable": _actionable(payout), "error": None},
+    )
 
 
 def _tell_retry_outcome(request: HttpRequest, payout: Payout) -> None:

@@ -50,7 +50,7 @@ from .selectors import (
     refund_queryset_for,
 )
 from .services import MAX_PHOTOS
-from .states import RefundStatus
+from .states import RefundStatus, can_move
 
 ORDERS_PER_PAGE = 20
 ACCEPTED_PHOTO_TYPES = "image/jpeg,image/png,image/webp"
@@ -343,7 +343,8 @@ def _render_refund(
         "appeal_photos": [p for p in photos if p.for_appeal],
         "appeal": refund.appeal if has_appeal(refund) else None,
         "feedback": refund.feedback if has_feedback(refund) else None,
-        "can_cancel": refund.status == RefundStatus.PENDING_REVIEW,
+        "is_pending": refund.status == RefundStatus.PENDING_REVIEW,
+        "can_cancel": can_move(refund.status, RefundStatus.CANCELLED),
         # The headline follows the status: after a cancel or an appeal the
         # earlier decision's sentence no longer describes where things stand.
         "is_cancelled": refund.status == RefundStatus.CANCELLED,

@@ -36,7 +36,7 @@ from refundportal.money import format_cny
 
 from . import risk, services, sla
 from .forms import APPROVE_PARTIAL, CLAIM, NOTE, NOTE_TEMPLATES, REJECT, DecideForm, NoteForm
-from .models import Evidence, Reason, RefundRequest, RiskLevel, TimelineEvent
+from .models import DecisionSource, Evidence, Reason, RefundRequest, RiskLevel, TimelineEvent
 from .presenters import breakdown_rows, timeline_note
 from .selectors import has_appeal, late_compensation, refund_queryset_for, review_queue
 from .states import RefundStatus
@@ -424,6 +424,9 @@ def _render_request(
         "risk_lines": risk_lines(refund),
         "compensated_by": late_compensation(refund),
         "risk_is_low": refund.risk_level == RiskLevel.LOW,
+        "agent_note": refund.decision_note
+        if refund.decision_source == DecisionSource.AGENT
+        else "",
         "history": _history(refund),
         "payouts": sorted(refund.payouts.all(), key=lambda p: p.pk),
         "form": form or DecideForm(initial={"amount": refund.requested_amount}),
