@@ -5,12 +5,20 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from . import roles
 
 View = Callable[..., HttpResponse]
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request of a page behind ``role_required`` (or
+    ``login_required``): its user has logged in, so it is a ``User``."""
+
+    user: User
 
 
 def role_required(*allowed: str) -> Callable[[View], View]:

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts import roles
-from accounts.decorators import role_required
+from accounts.decorators import AuthenticatedHttpRequest, role_required
 from orders.models import Merchant
 from refundportal import clock
 from refundportal.api import ApplicationError
@@ -171,7 +171,7 @@ def _merchant_focus(code: str, month: Month) -> dict[str, Any] | None:
 
 
 @manager_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     month, error = _month(request)
     league_min = int(settings.KPI_LEAGUE_MIN_ORDERS)
     now = clock.now()
@@ -229,7 +229,7 @@ def _bad_month(error: ApplicationError) -> HttpResponse:
 
 
 @manager_required
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         month = _export_month(request)
     except ApplicationError as error:
@@ -244,7 +244,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @manager_required
-def export_xlsx(request: HttpRequest) -> HttpResponse:
+def export_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         month = _export_month(request)
     except ApplicationError as error:

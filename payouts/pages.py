@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
-from accounts.decorators import role_required
+from accounts.decorators import AuthenticatedHttpRequest, role_required
 from orders.models import TenderMethod
 from refundportal import clock
 from refundportal.api import ApplicationError
@@ -45,7 +45,7 @@ finance_reader_required = role_required(roles.FINANCE, roles.MANAGER)
 finance_required = role_required(roles.FINANCE)
 
 
-def _acts(request: HttpRequest) -> bool:
+def _acts(request: AuthenticatedHttpRequest) -> bool:
     return roles.has_role(request.user, roles.FINANCE)
 
 
@@ -114,7 +114,7 @@ def _needs_action() -> list[NeedsAction]:
 
 
 @finance_reader_required
-def payout_list(request: HttpRequest) -> HttpResponse:
+def payout_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = _filters(request.GET)
     error: ApplicationError | None = None
     try:
@@ -175,7 +175,7 @@ def _actionable(payout: Payout) -> bool:
 
 
 def _render_payout(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     payout: Payout,
     *,
     reroute_form: RerouteForm | None = None,
@@ -204,13 +204,13 @@ def _render_payout(
 
 
 @finance_reader_required
-def payout_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def payout_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _render_payout(request, _payout(pk))
 
 
 @finance_required
 @require_http_methods(["GET", "POST"])
-def payout_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def payout_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation (the page works without JavaScript); POST retries."""
     payout = _payout(pk)
     if request.method == "POST":
@@ -232,7 +232,7 @@ def payout_retry(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _tell_retry_outcome(request: HttpRequest, payout: Payout) -> None:
+def _tell_retry_outcome(request: AuthenticatedHttpRequest, payout: Payout) -> None:
     """The banner after a retry says what the page shows: where tasks run in
     process, the first attempt has already answered."""
     if payout.status == PayoutStatus.SUCCEEDED:
@@ -261,7 +261,7 @@ def _tell_retry_outcome(request: HttpRequest, payout: Payout) -> None:
 
 @finance_required
 @require_POST
-def payout_reroute(request: HttpRequest, pk: int) -> HttpResponse:
+def payout_reroute(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     payout = _payout(pk)
     form = RerouteForm(request.POST)
     if not form.is_valid():
@@ -296,7 +296,7 @@ LEDGER_OUTCOMES = {
 
 
 @finance_required
-def ledger(request: HttpRequest) -> HttpResponse:
+def ledger(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The sandbox gateways' ledger: finance only (SPEC 7), like its API."""
     key = request.GET.get("idempotency_key", "").strip()
     entries = SandboxLedgerEntry.objects.order_by("-at", "-id")

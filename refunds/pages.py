@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
-from accounts.decorators import role_required
+from accounts.decorators import AuthenticatedHttpRequest, role_required
 from orders.models import Order, OrderItem
 from orders.selectors import (
     OrderRefundable,
@@ -59,7 +59,7 @@ ACCEPTED_PHOTO_TYPES = "image/jpeg,image/png,image/webp"
 customer_required = role_required(roles.CUSTOMER)
 
 
-def _own_orders(request: HttpRequest) -> QuerySet[Order]:
+def _own_orders(request: AuthenticatedHttpRequest) -> QuerySet[Order]:
     """The customer's orders with what the pages show: the merchant, the
     dishes and the requests (not the tenders and events the API adds)."""
     return (
@@ -77,7 +77,7 @@ def _own_orders(request: HttpRequest) -> QuerySet[Order]:
     )
 
 
-def _own_refunds(request: HttpRequest) -> QuerySet[RefundRequest]:
+def _own_refunds(request: AuthenticatedHttpRequest) -> QuerySet[RefundRequest]:
     return (
         refund_queryset_for(request.user)
         .filter(customer_id=request.user.pk)
@@ -124,7 +124,7 @@ def _order_row(
 
 
 @customer_required
-def order_list(request: HttpRequest) -> HttpResponse:
+def order_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     policy = RefundPolicy.current()
     page = Paginator(_own_orders(request), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     on_page = list(page.object_list)
@@ -140,7 +140,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 # --- The request form -------------------------------------------------------------
 
 
-def _photo_tiles(request: HttpRequest, ids: Sequence[int]) -> list[Evidence]:
+def _photo_tiles(request: AuthenticatedHttpRequest, ids: Sequence[int]) -> list[Evidence]:
     """The customer's photos not yet attached to a request, to keep them on
     a form that comes back with an error."""
     if not ids:
@@ -150,7 +150,9 @@ def _photo_tiles(request: HttpRequest, ids: Sequence[int]) -> list[Evidence]:
     )
 
 
-def _store_photos(request: HttpRequest, files: Sequence[UploadedFile], kept: list[int]) -> None:
+def _store_photos(
+    request: AuthenticatedHttpRequest, files: Sequence[UploadedFile], kept: list[int]
+) -> None:
     """Store photos sent through the plain file input (no JavaScript), adding
     each id to ``kept`` as soon as it is stored."""
     for upload in files:
@@ -158,7 +160,7 @@ def _store_photos(request: HttpRequest, files: Sequence[UploadedFile], kept: lis
         kept.append(services.evidence_store(owner=request.user, photo=photo).pk)
 
 
-def _photo_context(request: HttpRequest, kept: Sequence[int]) -> dict[str, Any]:
+def _photo_context(request: AuthenticatedHttpRequest, kept: Sequence[int]) -> dict[str, Any]:
     return {
         "kept_photos": _photo_tiles(request, kept),
         "max_photos": MAX_PHOTOS,
@@ -199,7 +201,7 @@ def _line_choices(form: RefundForm) -> list[LineChoice]:
 
 
 def _render_form(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     order: Order,
     refundable: OrderRefundable,
     form: RefundForm,
@@ -246,7 +248,7 @@ def _render_form(
 
 @customer_required
 @require_http_methods(["GET", "POST"])
-def refund_new(request: HttpRequest, number: str) -> HttpResponse:
+def refund_new(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     order = get_object_or_404(_own_orders(request), number=number)
     refundable = order_refundable(order, claims_for_orders([order.pk]).get(order.pk, {}))
     if request.method != "POST":
@@ -320,7 +322,7 @@ def _timeline(refund: RefundRequest) -> list[TimelineStep]:
 
 
 def _render_refund(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     refund: RefundRequest,
     *,
     appeal_form: AppealForm | None = None,
@@ -365,14 +367,14 @@ def _render_refund(
 
 
 @customer_required
-def refund_page(request: HttpRequest, pk: int) -> HttpResponse:
+def refund_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     refund = get_object_or_404(_own_refunds(request), pk=pk)
     return _render_refund(request, refund)
 
 
 @customer_required
 @require_POST
-def refund_cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
+def refund_cancel_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     refund = get_object_or_404(_own_refunds(request), pk=pk)
     try:
         services.refund_cancel(request=refund, customer=request.user)
@@ -389,7 +391,7 @@ def _kept_ids(form: PhotoFormMixin) -> list[int]:
 
 @customer_required
 @require_POST
-def refund_appeal_page(request: HttpRequest, pk: int) -> HttpResponse:
+def refund_appeal_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     refund = get_object_or_404(_own_refunds(request), pk=pk)
     form = AppealForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -421,7 +423,7 @@ def refund_appeal_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @customer_required
 @require_POST
-def refund_feedback_page(request: HttpRequest, pk: int) -> HttpResponse:
+def refund_feedback_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     refund = get_object_or_404(_own_refunds(request), pk=pk)
     form = FeedbackForm(request.POST)
     if not form.is_valid():

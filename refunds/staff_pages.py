@@ -14,10 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -26,7 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts import roles
-from accounts.decorators import role_required
+from accounts.decorators import AuthenticatedHttpRequest, role_required
 from orders.models import Order
 from orders.selectors import order_queryset_for
 from orders.states import OrderStatus
@@ -122,7 +123,7 @@ def sla_of(refund: RefundRequest, now: datetime) -> Sla:
 
 @dataclass(frozen=True)
 class ClaimState:
-    holder: Any
+    holder: User | None
     expires_at: datetime | None
     live: bool
     mine: bool
@@ -132,7 +133,7 @@ class ClaimState:
         return self.live and not self.mine
 
 
-def claim_of(refund: RefundRequest, user: Any, now: datetime) -> ClaimState:
+def claim_of(refund: RefundRequest, user: User, now: datetime) -> ClaimState:
     holder = refund.assignee if refund.assignee_id else None
     expires = refund.claim_expires_at
     live = bool(holder is not None and expires is not None and expires > now)
@@ -169,7 +170,7 @@ def queue_params(query: Mapping[str, str], *, senior: bool) -> dict[str, str]:
     return params
 
 
-def _queue_rows(refunds: Iterable[RefundRequest], user: Any, now: datetime) -> list[QueueRow]:
+def _queue_rows(refunds: Iterable[RefundRequest], user: User, now: datetime) -> list[QueueRow]:
     return [
         QueueRow(
             refund=refund,
@@ -182,7 +183,7 @@ def _queue_rows(refunds: Iterable[RefundRequest], user: Any, now: datetime) -> l
 
 
 @reviewer_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     senior = roles.has_role(request.user, roles.SENIOR_AGENT)
     params = queue_params(request.GET, senior=senior)
     pending = review_queue(request.user, params)
@@ -351,7 +352,7 @@ def _delivery_steps(order: Order) -> list[dict[str, Any]]:
     return sorted(steps, key=lambda step: (step["at"], step["promised"]))
 
 
-def _review_refunds(user: Any) -> QuerySet[RefundRequest]:
+def _review_refunds(user: User) -> QuerySet[RefundRequest]:
     return (
         refund_queryset_for(user)
         .prefetch_related(None)
@@ -380,13 +381,13 @@ def _history(refund: RefundRequest) -> list[RefundRequest]:
     )
 
 
-def _forbidden(request: HttpRequest, error: Exception) -> HttpResponse:
+def _forbidden(request: AuthenticatedHttpRequest, error: Exception) -> HttpResponse:
     detail = getattr(error, "detail", "") or _("Your account cannot open this request.")
     return render(request, "review/forbidden.html", {"detail": detail}, status=403)
 
 
 def _render_request(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     refund: RefundRequest,
     *,
     form: DecideForm | None = None,
@@ -447,7 +448,7 @@ def _local_time(at: datetime | None) -> str:
 
 @reviewer_required
 @require_http_methods(["GET", "POST"])
-def request_page(request: HttpRequest, pk: int) -> HttpResponse:
+def request_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     refund = get_object_or_404(_review_refunds(request.user), pk=pk)
     try:
         services.refund_check_reviewer(refund=refund, agent=request.user)
@@ -458,7 +459,7 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_request(request, refund)
 
 
-def _act(request: HttpRequest, refund: RefundRequest) -> HttpResponse:
+def _act(request: AuthenticatedHttpRequest, refund: RefundRequest) -> HttpResponse:
     """The page's forms: claim, add a note, or decide (approve in full or in
     part, reject)."""
     if request.POST.get("action") == NOTE:
@@ -501,7 +502,7 @@ def _act(request: HttpRequest, refund: RefundRequest) -> HttpResponse:
     return redirect("staff-review-queue")
 
 
-def _add_note(request: HttpRequest, refund: RefundRequest) -> HttpResponse:
+def _add_note(request: AuthenticatedHttpRequest, refund: RefundRequest) -> HttpResponse:
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _render_request(request, refund, note_form=form, status=400)
