@@ -47,6 +47,7 @@ from .selectors import (
     claims_for_orders,
     has_appeal,
     has_feedback,
+    is_refunded_partial,
     refund_queryset_for,
 )
 from .services import MAX_PHOTOS
@@ -85,12 +86,34 @@ def _own_refunds(request: AuthenticatedHttpRequest) -> QuerySet[RefundRequest]:
     )
 
 
-def _filing_closes_at(order: Order, policy: RefundPolicy) -> datetime:
-    return sla.filing_closes_at(
+@dataclass(frozen=True)
+class Filing:
+    """What the order list and the form tell before a customer files: an
+    open request, nothing left to refund, a closed window. Filing itself is
+    decided by the policy's rules R3, R1 and R2."""
+
+    open_request: RefundRequest | None
+    nothing_left: bool
+    closes_at: datetime
+    window_open: bool
+
+
+def _filing(
+    order: Order, refundable: OrderRefundable, policy: RefundPolicy, now: datetime
+) -> Filing:
+    """From the order's requests as ``_own_orders`` prefetches them."""
+    requests: list[RefundRequest] = order.page_requests  # type: ignore[attr-defined]
+    closes_at = sla.filing_closes_at(
         order_status=order.status,
         delivered_at=order.delivered_at,
         promised_at=order.promised_at,
         window_hours=policy.filing_window_hours,
+    )
+    return Filing(
+        open_request=next((r for r in requests if r.status == RefundStatus.PENDING_REVIEW), None),
+        nothing_left=refundable.total <= ZERO,
+        closes_at=closes_at,
+        window_open=now <= closes_at,
     )
 
 
@@ -110,17 +133,15 @@ def _order_row(
     order: Order, refundable: OrderRefundable, policy: RefundPolicy, now: datetime
 ) -> OrderRow:
     requests: list[RefundRequest] = list(order.page_requests)  # type: ignore[attr-defined]
-    total = refundable.total
-    closes_at = _filing_closes_at(order, policy)
-    open_request = any(r.status == RefundStatus.PENDING_REVIEW for r in requests)
+    filing = _filing(order, refundable, policy, now)
     blocked = ""
-    if open_request:
+    if filing.open_request is not None:
         blocked = _("A request for this order is under review.")
-    elif total <= ZERO:
+    elif filing.nothing_left:
         blocked = _("Nothing is left to refund on this order.")
-    elif now > closes_at:
+    elif not filing.window_open:
         blocked = _("The refund window for this order has closed.")
-    return OrderRow(order, total, requests, not blocked, blocked)
+    return OrderRow(order, refundable.total, requests, not blocked, blocked)
 
 
 @customer_required
@@ -211,7 +232,7 @@ def _render_form(
     status: int = 200,
 ) -> HttpResponse:
     policy = RefundPolicy.current()
-    closes_at = _filing_closes_at(order, policy)
+    filing = _filing(order, refundable, policy, clock.now())
     checked = form["reason"].value() if form.is_bound else ""
     fees = [line for line in refundable.lines if line.item is None and line.remaining_amount > 0]
     context = {
@@ -234,12 +255,10 @@ def _render_form(
             for line in fees
         ),
         "refundable_total": refundable.total,
-        "closes_at": closes_at,
-        "window_open": clock.now() <= closes_at,
-        "open_request": next(
-            (r for r in order.page_requests if r.status == RefundStatus.PENDING_REVIEW),  # type: ignore[attr-defined]
-            None,
-        ),
+        "nothing_left": filing.nothing_left,
+        "closes_at": filing.closes_at,
+        "window_open": filing.window_open,
+        "open_request": filing.open_request,
         "preview_url": reverse("refund-preview"),
         **_photo_context(request, kept),
     }
@@ -353,6 +372,8 @@ def _render_refund(
         "appeal_under_review": refund.status == RefundStatus.PENDING_REVIEW and has_appeal(refund),
         "payout_failed": refund.status == RefundStatus.PAYOUT_FAILED,
         "can_appeal": appealable,
+        # An appeal of a paid partial approval can only add to what was paid.
+        "appeal_keeps_refunded": is_refunded_partial(refund),
         "appeal_until": refund.decided_at + timedelta(days=policy.appeal_days)
         if appealable and refund.decided_at
         else None,
