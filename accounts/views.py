@@ -13,6 +13,7 @@ from rest_framework.parsers import FormParser
 from refundportal.parsers import SafeJSONParser
 
 from . import roles, throttling
+from .decorators import AuthenticatedHttpRequest
 
 
 class TokenView(ObtainAuthToken):
@@ -69,7 +70,7 @@ class LoginView(auth_views.LoginView):
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     held = roles.user_roles(request.user)
     if roles.CUSTOMER in held and not held & roles.STAFF_ROLES:
         # A customer's home is their orders.

@@ -2,20 +2,17 @@
 service the API answers from, so a card, the CSV and the API agree to the
 cent."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from accounts.decorators import AuthenticatedHttpRequest, role_required
 from orders.models import Merchant
 from refundportal import clock
 from refundportal.api import ApplicationError
@@ -40,19 +37,7 @@ TREND_MONTHS = 12
 LOW_RATINGS = 10
 LEAGUE_SIZE = 10
 
-View = Callable[..., HttpResponse]
-
-
-def manager_required(view: View) -> View:
-    """Log in first; then managers only (403 for every other role)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not roles.has_role(request.user, roles.MANAGER):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
+manager_required = role_required(roles.MANAGER)
 
 
 @dataclass(frozen=True)
@@ -64,6 +49,14 @@ class Card:
     target: str = ""
     # "ok" (target met), "bad" (missed), "" (no target, or no data)
     status: str = ""
+
+    @property
+    def on_target(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def off_target(self) -> bool:
+        return self.status == "bad"
 
 
 def _status(met: bool | None) -> str:
@@ -178,7 +171,7 @@ def _merchant_focus(code: str, month: Month) -> dict[str, Any] | None:
 
 
 @manager_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     month, error = _month(request)
     league_min = int(settings.KPI_LEAGUE_MIN_ORDERS)
     now = clock.now()
@@ -236,7 +229,7 @@ def _bad_month(error: ApplicationError) -> HttpResponse:
 
 
 @manager_required
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         month = _export_month(request)
     except ApplicationError as error:
@@ -251,7 +244,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @manager_required
-def export_xlsx(request: HttpRequest) -> HttpResponse:
+def export_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         month = _export_month(request)
     except ApplicationError as error:

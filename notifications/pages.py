@@ -1,13 +1,13 @@
 """The in-app notifications page of any logged-in user."""
 
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
+
+from accounts.decorators import AuthenticatedHttpRequest
 
 from . import presenters
 from .models import Notification
@@ -17,11 +17,10 @@ PER_PAGE = 20
 
 
 @login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Newest first; the unread ones are highlighted this once, as opening
     the list marks them read."""
-    user: Any = request.user  # logged in: login_required
-    page = Paginator(Notification.objects.filter(user=user), PER_PAGE).get_page(
+    page = Paginator(Notification.objects.filter(user=request.user), PER_PAGE).get_page(
         request.GET.get("page")
     )
     language = get_language() or "zh-hans"
@@ -46,6 +45,6 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_read_all(request: HttpRequest) -> HttpResponse:
+def notification_read_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     notification_mark_read(user=request.user)
     return redirect("notifications")

@@ -5,20 +5,16 @@ Thin views over ``payouts_filtered``, ``payout_totals``, ``payout_retry``
 and ``payout_reroute``, the same the API calls.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -27,13 +23,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
-from accounts.users import signed_in
+from accounts.decorators import AuthenticatedHttpRequest, role_required
 from orders.models import TenderMethod
 from refundportal import clock
 from refundportal.api import ApplicationError
 from refundportal.money import ZERO, format_cny
 from refunds import services
 
+from .forms import RerouteForm
 from .models import Payout, PayoutAttempt, SandboxLedgerEntry
 from .selectors import payout_totals, payouts_filtered, payouts_needing_action
 from .states import PayoutStatus
@@ -44,27 +41,11 @@ NEEDS_ACTION_SIZE = 20
 LEDGER_PAGE_SIZE = 50
 FILTERS = ("status", "method", "from", "to", "refund")
 
-View = Callable[..., HttpResponse]
+finance_reader_required = role_required(roles.FINANCE, roles.MANAGER)
+finance_required = role_required(roles.FINANCE)
 
 
-def _role_required(*allowed: str) -> Callable[[View], View]:
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not roles.has_role(request.user, *allowed):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return login_required(wrapped)
-
-    return decorate
-
-
-finance_reader_required = _role_required(roles.FINANCE, roles.MANAGER)
-finance_required = _role_required(roles.FINANCE)
-
-
-def _acts(request: HttpRequest) -> bool:
+def _acts(request: AuthenticatedHttpRequest) -> bool:
     return roles.has_role(request.user, roles.FINANCE)
 
 
@@ -118,8 +99,22 @@ def _filters(query: Mapping[str, str]) -> dict[str, str]:
     return {key: query[key].strip() for key in FILTERS if query.get(key, "").strip()}
 
 
+@dataclass(frozen=True)
+class NeedsAction:
+    payout: Payout
+    # Stuck waiting for the gateway's answer, rather than failed.
+    stuck: bool
+
+
+def _needs_action() -> list[NeedsAction]:
+    payouts = payouts_needing_action(
+        clock.now(), int(settings.PAYOUT_STUCK_MINUTES), NEEDS_ACTION_SIZE
+    )
+    return [NeedsAction(p, stuck=p.status == PayoutStatus.PROCESSING) for p in payouts]
+
+
 @finance_reader_required
-def payout_list(request: HttpRequest) -> HttpResponse:
+def payout_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = _filters(request.GET)
     error: ApplicationError | None = None
     try:
@@ -144,9 +139,7 @@ def payout_list(request: HttpRequest) -> HttpResponse:
             "statuses": PayoutStatus.choices,
             "methods": TenderMethod.choices,
             "totals": _totals(totals),
-            "needs_action": payouts_needing_action(
-                clock.now(), int(settings.PAYOUT_STUCK_MINUTES), NEEDS_ACTION_SIZE
-            ),
+            "needs_action": _needs_action(),
             "error": error,
             "export_url": export_url,
             "can_export": _acts(request),
@@ -156,18 +149,6 @@ def payout_list(request: HttpRequest) -> HttpResponse:
 
 
 # --- One payout ----------------------------------------------------------------------
-
-
-class RerouteForm(forms.Form):
-    note = forms.CharField(
-        label=gettext_lazy("Note (why the payout goes to the platform balance)"),
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": gettext_lazy("A reroute needs a note.")},
-    )
-    note_for_customer = forms.BooleanField(
-        label=gettext_lazy("Show the note to the customer too"), required=False
-    )
 
 
 def _payout(pk: int) -> Payout:
@@ -188,15 +169,20 @@ def _rerouted_to(payout: Payout) -> Payout | None:
         return None
 
 
+def _actionable(payout: Payout) -> bool:
+    """A failed payout not yet rerouted: finance may retry or reroute it."""
+    return payout.status == PayoutStatus.FAILED and not payout.closed
+
+
 def _render_payout(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     payout: Payout,
     *,
     reroute_form: RerouteForm | None = None,
     error: ApplicationError | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    actionable = payout.status == PayoutStatus.FAILED and not payout.closed
+    actionable = _actionable(payout)
     return render(
         request,
         "finance/payout.html",
@@ -206,6 +192,8 @@ def _render_payout(
             "order": payout.refund.order,
             "attempts": list(payout.attempt_log.all()),
             "rerouted_to": _rerouted_to(payout),
+            "next_attempt_due": payout.status == PayoutStatus.PENDING
+            and payout.next_attempt_at is not None,
             "can_act": actionable and _acts(request),
             "actionable": actionable,
             "reroute_form": reroute_form or RerouteForm(),
@@ -216,31 +204,35 @@ def _render_payout(
 
 
 @finance_reader_required
-def payout_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def payout_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _render_payout(request, _payout(pk))
 
 
 @finance_required
 @require_http_methods(["GET", "POST"])
-def payout_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def payout_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation (the page works without JavaScript); POST retries."""
     payout = _payout(pk)
     if request.method == "POST":
         try:
-            services.payout_retry(payout=payout, actor=signed_in(request.user))
+            services.payout_retry(payout=payout, actor=request.user)
         except ApplicationError as error:
             return render(
                 request,
                 "finance/retry_confirm.html",
-                {"payout": payout, "error": error},
+                {"payout": payout, "actionable": _actionable(payout), "error": error},
                 status=error.status_code,
             )
         _tell_retry_outcome(request, _payout(pk))
         return redirect("finance-payout", pk=payout.pk)
-    return render(request, "finance/retry_confirm.html", {"payout": payout, "error": None})
+    return render(
+        request,
+        "finance/retry_confirm.html",
+        {"payout": payout, "actionable": _actionable(payout), "error": None},
+    )
 
 
-def _tell_retry_outcome(request: HttpRequest, payout: Payout) -> None:
+def _tell_retry_outcome(request: AuthenticatedHttpRequest, payout: Payout) -> None:
     """The banner after a retry says what the page shows: where tasks run in
     process, the first attempt has already answered."""
     if payout.status == PayoutStatus.SUCCEEDED:
@@ -269,7 +261,7 @@ def _tell_retry_outcome(request: HttpRequest, payout: Payout) -> None:
 
 @finance_required
 @require_POST
-def payout_reroute(request: HttpRequest, pk: int) -> HttpResponse:
+def payout_reroute(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     payout = _payout(pk)
     form = RerouteForm(request.POST)
     if not form.is_valid():
@@ -277,7 +269,7 @@ def payout_reroute(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         new = services.payout_reroute(
             payout=payout,
-            actor=signed_in(request.user),
+            actor=request.user,
             method=TenderMethod.WALLET,
             note=form.cleaned_data["note"],
             note_for_customer=form.cleaned_data["note_for_customer"],
@@ -304,7 +296,7 @@ LEDGER_OUTCOMES = {
 
 
 @finance_required
-def ledger(request: HttpRequest) -> HttpResponse:
+def ledger(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The sandbox gateways' ledger: finance only (SPEC 7), like its API."""
     key = request.GET.get("idempotency_key", "").strip()
     entries = SandboxLedgerEntry.objects.order_by("-at", "-id")

@@ -1,6 +1,8 @@
-"""The customer pages' forms: they check what the browser sent and hand
-plain values to the services, which make every decision."""
+"""The pages' forms, the customer's and the reviewers': they check what the
+browser sent and hand plain values to the services, which make every
+decision."""
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -10,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from orders.selectors import RefundableLine
 
 from .models import Reason
-from .services import MAX_PHOTOS
+from .services import MAX_PHOTOS, NOTE_MAX_LENGTH
 
 DESCRIPTION_MAX = 2000
 
@@ -140,3 +142,79 @@ class FeedbackForm(forms.Form):
         },
     )
     comment = forms.CharField(label=_("Comment"), max_length=DESCRIPTION_MAX, required=False)
+
+
+# --- The reviewers' forms ---------------------------------------------------------
+
+NOTE_TEMPLATES = [
+    ("photos_checked", _("Photos checked: the refund is approved.")),
+    ("partial_items", _("Only some dishes had a problem: refunded in proportion.")),
+    ("window_closed", _("Outside the refund time limit.")),
+    ("rider_delivered", _("The rider confirmed the delivery: no refund.")),
+    ("merchant_cancelled", _("The merchant agreed to cancel the order.")),
+    ("photos_unclear", _("The photos do not show the problem described.")),
+]
+NOTE_TEXTS = dict(NOTE_TEMPLATES)
+
+APPROVE_FULL = "approve_full"
+APPROVE_PARTIAL = "approve_partial"
+REJECT = "reject"
+CLAIM = "claim"
+NOTE = "note"
+
+
+class DecideForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[
+            (APPROVE_FULL, _("Approve in full")),
+            (APPROVE_PARTIAL, _("Approve part")),
+            (REJECT, _("Reject")),
+        ]
+    )
+    amount = forms.DecimalField(
+        label=_("Amount to approve (partial approval)"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=10,
+        decimal_places=2,
+    )
+    note_template = forms.ChoiceField(
+        label=_("Common notes"),
+        required=False,
+        choices=[("", _("Choose a common note…")), *NOTE_TEMPLATES],
+    )
+    note = forms.CharField(
+        label=_("Note for the customer"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") != APPROVE_PARTIAL:
+            # The amount box only counts for a partial approval.
+            self.errors.pop("amount", None)
+            data["amount"] = None
+        elif data.get("amount") is None and "amount" not in self.errors:
+            self.add_error("amount", _("Enter the amount to approve."))
+        return data
+
+    def note_text(self) -> str:
+        """The note as typed; without one, the chosen common note (so the
+        list works without JavaScript too)."""
+        typed = (self.cleaned_data.get("note") or "").strip()
+        chosen = self.cleaned_data.get("note_template") or ""
+        return typed or (str(NOTE_TEXTS[chosen]) if chosen in NOTE_TEXTS else "")
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write a note.")},
+    )
+    internal = forms.BooleanField(
+        label=_("Internal note (staff only)"), required=False, initial=True
+    )

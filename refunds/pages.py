@@ -5,20 +5,17 @@ decision is theirs. Session login; customers only, and only their own
 orders and requests (another customer's answers 404).
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
-from accounts.users import signed_in
+from accounts.decorators import AuthenticatedHttpRequest, role_required
 from orders.models import Order, OrderItem
 from orders.selectors import (
     OrderRefundable,
@@ -50,30 +47,20 @@ from .selectors import (
     claims_for_orders,
     has_appeal,
     has_feedback,
+    is_refunded_partial,
     refund_queryset_for,
 )
 from .services import MAX_PHOTOS
-from .states import RefundStatus
+from .states import RefundStatus, can_move
 
 ORDERS_PER_PAGE = 20
 ACCEPTED_PHOTO_TYPES = "image/jpeg,image/png,image/webp"
 
-View = Callable[..., HttpResponse]
+# Staff work in their own pages: a customer's pages answer them 403.
+customer_required = role_required(roles.CUSTOMER)
 
 
-def customer_required(view: View) -> View:
-    """Log in first; then only customers (staff work elsewhere: 403)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not roles.has_role(request.user, roles.CUSTOMER):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
-
-
-def _own_orders(request: HttpRequest) -> QuerySet[Order]:
+def _own_orders(request: AuthenticatedHttpRequest) -> QuerySet[Order]:
     """The customer's orders with what the pages show: the merchant, the
     dishes and the requests (not the tenders and events the API adds)."""
     return (
@@ -91,7 +78,7 @@ def _own_orders(request: HttpRequest) -> QuerySet[Order]:
     )
 
 
-def _own_refunds(request: HttpRequest) -> QuerySet[RefundRequest]:
+def _own_refunds(request: AuthenticatedHttpRequest) -> QuerySet[RefundRequest]:
     return (
         refund_queryset_for(request.user)
         .filter(customer_id=request.user.pk)
@@ -99,12 +86,34 @@ def _own_refunds(request: HttpRequest) -> QuerySet[RefundRequest]:
     )
 
 
-def _filing_closes_at(order: Order, policy: RefundPolicy) -> datetime:
-    return sla.filing_closes_at(
+@dataclass(frozen=True)
+class Filing:
+    """What the order list and the form tell before a customer files: an
+    open request, nothing left to refund, a closed window. Filing itself is
+    decided by the policy's rules R3, R1 and R2."""
+
+    open_request: RefundRequest | None
+    nothing_left: bool
+    closes_at: datetime
+    window_open: bool
+
+
+def _filing(
+    order: Order, refundable: OrderRefundable, policy: RefundPolicy, now: datetime
+) -> Filing:
+    """From the order's requests as ``_own_orders`` prefetches them."""
+    requests: list[RefundRequest] = order.page_requests  # type: ignore[attr-defined]
+    closes_at = sla.filing_closes_at(
         order_status=order.status,
         delivered_at=order.delivered_at,
         promised_at=order.promised_at,
         window_hours=policy.filing_window_hours,
+    )
+    return Filing(
+        open_request=next((r for r in requests if r.status == RefundStatus.PENDING_REVIEW), None),
+        nothing_left=refundable.total <= ZERO,
+        closes_at=closes_at,
+        window_open=now <= closes_at,
     )
 
 
@@ -124,21 +133,19 @@ def _order_row(
     order: Order, refundable: OrderRefundable, policy: RefundPolicy, now: datetime
 ) -> OrderRow:
     requests: list[RefundRequest] = list(order.page_requests)  # type: ignore[attr-defined]
-    total = refundable.total
-    closes_at = _filing_closes_at(order, policy)
-    open_request = any(r.status == RefundStatus.PENDING_REVIEW for r in requests)
+    filing = _filing(order, refundable, policy, now)
     blocked = ""
-    if open_request:
+    if filing.open_request is not None:
         blocked = _("A request for this order is under review.")
-    elif total <= ZERO:
+    elif filing.nothing_left:
         blocked = _("Nothing is left to refund on this order.")
-    elif now > closes_at:
+    elif not filing.window_open:
         blocked = _("The refund window for this order has closed.")
-    return OrderRow(order, total, requests, not blocked, blocked)
+    return OrderRow(order, refundable.total, requests, not blocked, blocked)
 
 
 @customer_required
-def order_list(request: HttpRequest) -> HttpResponse:
+def order_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     policy = RefundPolicy.current()
     page = Paginator(_own_orders(request), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     on_page = list(page.object_list)
@@ -154,7 +161,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 # --- The request form -------------------------------------------------------------
 
 
-def _photo_tiles(request: HttpRequest, ids: Sequence[int]) -> list[Evidence]:
+def _photo_tiles(request: AuthenticatedHttpRequest, ids: Sequence[int]) -> list[Evidence]:
     """The customer's photos not yet attached to a request, to keep them on
     a form that comes back with an error."""
     if not ids:
@@ -164,15 +171,17 @@ def _photo_tiles(request: HttpRequest, ids: Sequence[int]) -> list[Evidence]:
     )
 
 
-def _store_photos(request: HttpRequest, files: Sequence[UploadedFile], kept: list[int]) -> None:
+def _store_photos(
+    request: AuthenticatedHttpRequest, files: Sequence[UploadedFile], kept: list[int]
+) -> None:
     """Store photos sent through the plain file input (no JavaScript), adding
     each id to ``kept`` as soon as it is stored."""
     for upload in files:
         photo = process_photo(upload, upload.size or 0)
-        kept.append(services.evidence_store(owner=signed_in(request.user), photo=photo).pk)
+        kept.append(services.evidence_store(owner=request.user, photo=photo).pk)
 
 
-def _photo_context(request: HttpRequest, kept: Sequence[int]) -> dict[str, Any]:
+def _photo_context(request: AuthenticatedHttpRequest, kept: Sequence[int]) -> dict[str, Any]:
     return {
         "kept_photos": _photo_tiles(request, kept),
         "max_photos": MAX_PHOTOS,
@@ -213,7 +222,7 @@ def _line_choices(form: RefundForm) -> list[LineChoice]:
 
 
 def _render_form(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     order: Order,
     refundable: OrderRefundable,
     form: RefundForm,
@@ -223,7 +232,7 @@ def _render_form(
     status: int = 200,
 ) -> HttpResponse:
     policy = RefundPolicy.current()
-    closes_at = _filing_closes_at(order, policy)
+    filing = _filing(order, refundable, policy, clock.now())
     checked = form["reason"].value() if form.is_bound else ""
     fees = [line for line in refundable.lines if line.item is None and line.remaining_amount > 0]
     context = {
@@ -246,12 +255,10 @@ def _render_form(
             for line in fees
         ),
         "refundable_total": refundable.total,
-        "closes_at": closes_at,
-        "window_open": clock.now() <= closes_at,
-        "open_request": next(
-            (r for r in order.page_requests if r.status == RefundStatus.PENDING_REVIEW),  # type: ignore[attr-defined]
-            None,
-        ),
+        "nothing_left": filing.nothing_left,
+        "closes_at": filing.closes_at,
+        "window_open": filing.window_open,
+        "open_request": filing.open_request,
         "preview_url": reverse("refund-preview"),
         **_photo_context(request, kept),
     }
@@ -260,7 +267,7 @@ def _render_form(
 
 @customer_required
 @require_http_methods(["GET", "POST"])
-def refund_new(request: HttpRequest, number: str) -> HttpResponse:
+def refund_new(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     order = get_object_or_404(_own_orders(request), number=number)
     refundable = order_refundable(order, claims_for_orders([order.pk]).get(order.pk, {}))
     if request.method != "POST":
@@ -274,7 +281,7 @@ def refund_new(request: HttpRequest, number: str) -> HttpResponse:
     try:
         _store_photos(request, form.cleaned_data["photos"], kept)
         refund = services.refund_file(
-            customer=signed_in(request.user),
+            customer=request.user,
             order_number=order.number,
             reason=form.cleaned_data["reason"],
             description=form.cleaned_data["description"],
@@ -334,7 +341,7 @@ def _timeline(refund: RefundRequest) -> list[TimelineStep]:
 
 
 def _render_refund(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     refund: RefundRequest,
     *,
     appeal_form: AppealForm | None = None,
@@ -357,13 +364,16 @@ def _render_refund(
         "appeal_photos": [p for p in photos if p.for_appeal],
         "appeal": refund.appeal if has_appeal(refund) else None,
         "feedback": refund.feedback if has_feedback(refund) else None,
-        "can_cancel": refund.status == RefundStatus.PENDING_REVIEW,
+        "is_pending": refund.status == RefundStatus.PENDING_REVIEW,
+        "can_cancel": can_move(refund.status, RefundStatus.CANCELLED),
         # The headline follows the status: after a cancel or an appeal the
         # earlier decision's sentence no longer describes where things stand.
         "is_cancelled": refund.status == RefundStatus.CANCELLED,
         "appeal_under_review": refund.status == RefundStatus.PENDING_REVIEW and has_appeal(refund),
         "payout_failed": refund.status == RefundStatus.PAYOUT_FAILED,
         "can_appeal": appealable,
+        # An appeal of a paid partial approval can only add to what was paid.
+        "appeal_keeps_refunded": is_refunded_partial(refund),
         "appeal_until": refund.decided_at + timedelta(days=policy.appeal_days)
         if appealable and refund.decided_at
         else None,
@@ -378,17 +388,17 @@ def _render_refund(
 
 
 @customer_required
-def refund_page(request: HttpRequest, pk: int) -> HttpResponse:
+def refund_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     refund = get_object_or_404(_own_refunds(request), pk=pk)
     return _render_refund(request, refund)
 
 
 @customer_required
 @require_POST
-def refund_cancel_page(request: HttpRequest, pk: int) -> HttpResponse:
+def refund_cancel_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     refund = get_object_or_404(_own_refunds(request), pk=pk)
     try:
-        services.refund_cancel(request=refund, customer=signed_in(request.user))
+        services.refund_cancel(request=refund, customer=request.user)
     except ApplicationError as error:
         messages.error(request, error.detail)
     else:
@@ -402,7 +412,7 @@ def _kept_ids(form: PhotoFormMixin) -> list[int]:
 
 @customer_required
 @require_POST
-def refund_appeal_page(request: HttpRequest, pk: int) -> HttpResponse:
+def refund_appeal_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     refund = get_object_or_404(_own_refunds(request), pk=pk)
     form = AppealForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -414,7 +424,7 @@ def refund_appeal_page(request: HttpRequest, pk: int) -> HttpResponse:
         _store_photos(request, form.cleaned_data["photos"], kept)
         services.refund_appeal(
             request=refund,
-            customer=signed_in(request.user),
+            customer=request.user,
             reason=form.cleaned_data["reason"],
             evidence_ids=kept,
         )
@@ -434,7 +444,7 @@ def refund_appeal_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @customer_required
 @require_POST
-def refund_feedback_page(request: HttpRequest, pk: int) -> HttpResponse:
+def refund_feedback_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     refund = get_object_or_404(_own_refunds(request), pk=pk)
     form = FeedbackForm(request.POST)
     if not form.is_valid():
@@ -442,7 +452,7 @@ def refund_feedback_page(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.refund_feedback(
             request=refund,
-            customer=signed_in(request.user),
+            customer=request.user,
             rating=form.cleaned_data["rating"],
             comment=form.cleaned_data["comment"],
         )

@@ -3,24 +3,22 @@
 Thin views over the selectors and services the API calls: the queue is
 ``review_queue``, claiming and deciding are ``refund_claim`` and
 ``refund_decide``, and who may open a request is ``refund_check_reviewer``.
-What is left here is presentation: SLA colours, risk flags in words, the
-decide and note forms.
+What is left here is presentation: SLA colours and risk flags in words
+(the decide and note forms are in ``forms``).
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
-from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -29,7 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts import roles
-from accounts.users import signed_in
+from accounts.decorators import AuthenticatedHttpRequest, role_required
 from orders.models import Order
 from orders.selectors import order_queryset_for
 from orders.states import OrderStatus
@@ -38,7 +36,8 @@ from refundportal.api import ApplicationError
 from refundportal.money import format_cny
 
 from . import risk, services, sla
-from .models import Evidence, Reason, RefundRequest, RiskLevel, TimelineEvent
+from .forms import APPROVE_PARTIAL, CLAIM, NOTE, NOTE_TEMPLATES, REJECT, DecideForm, NoteForm
+from .models import DecisionSource, Evidence, Reason, RefundRequest, RiskLevel, TimelineEvent
 from .presenters import breakdown_rows, timeline_note
 from .selectors import has_appeal, late_compensation, refund_queryset_for, review_queue
 from .states import RefundStatus
@@ -46,19 +45,7 @@ from .states import RefundStatus
 QUEUE_PAGE_SIZE = 25
 HISTORY_SIZE = 10
 
-View = Callable[..., HttpResponse]
-
-
-def reviewer_required(view: View) -> View:
-    """Log in first; then agents and senior agents only (others: 403)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not roles.has_role(request.user, *roles.REVIEW_ROLES):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
+reviewer_required = role_required(*sorted(roles.REVIEW_ROLES))
 
 
 # --- SLA -------------------------------------------------------------------------
@@ -136,7 +123,7 @@ def sla_of(refund: RefundRequest, now: datetime) -> Sla:
 
 @dataclass(frozen=True)
 class ClaimState:
-    holder: Any
+    holder: User | None
     expires_at: datetime | None
     live: bool
     mine: bool
@@ -146,7 +133,7 @@ class ClaimState:
         return self.live and not self.mine
 
 
-def claim_of(refund: RefundRequest, user: Any, now: datetime) -> ClaimState:
+def claim_of(refund: RefundRequest, user: User, now: datetime) -> ClaimState:
     holder = refund.assignee if refund.assignee_id else None
     expires = refund.claim_expires_at
     live = bool(holder is not None and expires is not None and expires > now)
@@ -183,7 +170,7 @@ def queue_params(query: Mapping[str, str], *, senior: bool) -> dict[str, str]:
     return params
 
 
-def _queue_rows(refunds: Iterable[RefundRequest], user: Any, now: datetime) -> list[QueueRow]:
+def _queue_rows(refunds: Iterable[RefundRequest], user: User, now: datetime) -> list[QueueRow]:
     return [
         QueueRow(
             refund=refund,
@@ -196,7 +183,7 @@ def _queue_rows(refunds: Iterable[RefundRequest], user: Any, now: datetime) -> l
 
 
 @reviewer_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     senior = roles.has_role(request.user, roles.SENIOR_AGENT)
     params = queue_params(request.GET, senior=senior)
     pending = review_queue(request.user, params)
@@ -239,80 +226,6 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 # --- One request -------------------------------------------------------------------
-
-NOTE_TEMPLATES = [
-    ("photos_checked", gettext_lazy("Photos checked: the refund is approved.")),
-    ("partial_items", gettext_lazy("Only some dishes had a problem: refunded in proportion.")),
-    ("window_closed", gettext_lazy("Outside the refund time limit.")),
-    ("rider_delivered", gettext_lazy("The rider confirmed the delivery: no refund.")),
-    ("merchant_cancelled", gettext_lazy("The merchant agreed to cancel the order.")),
-    ("photos_unclear", gettext_lazy("The photos do not show the problem described.")),
-]
-NOTE_TEXTS = dict(NOTE_TEMPLATES)
-
-APPROVE_FULL = "approve_full"
-APPROVE_PARTIAL = "approve_partial"
-REJECT = "reject"
-CLAIM = "claim"
-NOTE = "note"
-
-
-class DecideForm(forms.Form):
-    action = forms.ChoiceField(
-        choices=[
-            (APPROVE_FULL, gettext_lazy("Approve in full")),
-            (APPROVE_PARTIAL, gettext_lazy("Approve part")),
-            (REJECT, gettext_lazy("Reject")),
-        ]
-    )
-    amount = forms.DecimalField(
-        label=gettext_lazy("Amount to approve (partial approval)"),
-        required=False,
-        min_value=Decimal("0.01"),
-        max_digits=10,
-        decimal_places=2,
-    )
-    note_template = forms.ChoiceField(
-        label=gettext_lazy("Common notes"),
-        required=False,
-        choices=[("", gettext_lazy("Choose a common note…")), *NOTE_TEMPLATES],
-    )
-    note = forms.CharField(
-        label=gettext_lazy("Note for the customer"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("action") != APPROVE_PARTIAL:
-            # The amount box only counts for a partial approval.
-            self.errors.pop("amount", None)
-            data["amount"] = None
-        elif data.get("amount") is None and "amount" not in self.errors:
-            self.add_error("amount", _("Enter the amount to approve."))
-        return data
-
-    def note_text(self) -> str:
-        """The note as typed; without one, the chosen common note (so the
-        list works without JavaScript too)."""
-        typed = (self.cleaned_data.get("note") or "").strip()
-        chosen = self.cleaned_data.get("note_template") or ""
-        return typed or (str(NOTE_TEXTS[chosen]) if chosen in NOTE_TEXTS else "")
-
-
-class NoteForm(forms.Form):
-    note = forms.CharField(
-        label=gettext_lazy("Note"),
-        max_length=services.NOTE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": gettext_lazy("Write a note.")},
-    )
-    internal = forms.BooleanField(
-        label=gettext_lazy("Internal note (staff only)"), required=False, initial=True
-    )
-
 
 FLAG_LABELS = {
     risk.FREQUENT_REFUNDER: gettext_lazy("Frequent refunder"),
@@ -439,7 +352,7 @@ def _delivery_steps(order: Order) -> list[dict[str, Any]]:
     return sorted(steps, key=lambda step: (step["at"], step["promised"]))
 
 
-def _review_refunds(user: Any) -> QuerySet[RefundRequest]:
+def _review_refunds(user: User) -> QuerySet[RefundRequest]:
     return (
         refund_queryset_for(user)
         .prefetch_related(None)
@@ -468,13 +381,13 @@ def _history(refund: RefundRequest) -> list[RefundRequest]:
     )
 
 
-def _forbidden(request: HttpRequest, error: Exception) -> HttpResponse:
+def _forbidden(request: AuthenticatedHttpRequest, error: Exception) -> HttpResponse:
     detail = getattr(error, "detail", "") or _("Your account cannot open this request.")
     return render(request, "review/forbidden.html", {"detail": detail}, status=403)
 
 
 def _render_request(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     refund: RefundRequest,
     *,
     form: DecideForm | None = None,
@@ -512,6 +425,9 @@ def _render_request(
         "risk_lines": risk_lines(refund),
         "compensated_by": late_compensation(refund),
         "risk_is_low": refund.risk_level == RiskLevel.LOW,
+        "agent_note": refund.decision_note
+        if refund.decision_source == DecisionSource.AGENT
+        else "",
         "history": _history(refund),
         "payouts": sorted(refund.payouts.all(), key=lambda p: p.pk),
         "form": form or DecideForm(initial={"amount": refund.requested_amount}),
@@ -532,10 +448,10 @@ def _local_time(at: datetime | None) -> str:
 
 @reviewer_required
 @require_http_methods(["GET", "POST"])
-def request_page(request: HttpRequest, pk: int) -> HttpResponse:
+def request_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     refund = get_object_or_404(_review_refunds(request.user), pk=pk)
     try:
-        services.refund_check_reviewer(refund=refund, agent=signed_in(request.user))
+        services.refund_check_reviewer(refund=refund, agent=request.user)
     except (ApplicationError, PermissionDenied) as error:
         return _forbidden(request, error)
     if request.method == "POST":
@@ -543,14 +459,14 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_request(request, refund)
 
 
-def _act(request: HttpRequest, refund: RefundRequest) -> HttpResponse:
+def _act(request: AuthenticatedHttpRequest, refund: RefundRequest) -> HttpResponse:
     """The page's forms: claim, add a note, or decide (approve in full or in
     part, reject)."""
     if request.POST.get("action") == NOTE:
         return _add_note(request, refund)
     if request.POST.get("action") == CLAIM:
         try:
-            claimed = services.refund_claim(refund=refund, agent=signed_in(request.user))
+            claimed = services.refund_claim(refund=refund, agent=request.user)
         except ApplicationError as error:
             return _render_request(request, refund, error=error, status=error.status_code)
         messages.success(
@@ -567,7 +483,7 @@ def _act(request: HttpRequest, refund: RefundRequest) -> HttpResponse:
     try:
         decided = services.refund_decide(
             refund=refund,
-            agent=signed_in(request.user),
+            agent=request.user,
             decision="reject" if action == REJECT else "approve",
             note=form.note_text(),
             amount=form.cleaned_data["amount"] if action == APPROVE_PARTIAL else None,
@@ -586,14 +502,14 @@ def _act(request: HttpRequest, refund: RefundRequest) -> HttpResponse:
     return redirect("staff-review-queue")
 
 
-def _add_note(request: HttpRequest, refund: RefundRequest) -> HttpResponse:
+def _add_note(request: AuthenticatedHttpRequest, refund: RefundRequest) -> HttpResponse:
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _render_request(request, refund, note_form=form, status=400)
     try:
         services.refund_note_add(
             refund=refund,
-            author=signed_in(request.user),
+            author=request.user,
             note=form.cleaned_data["note"],
             internal=form.cleaned_data["internal"],
         )

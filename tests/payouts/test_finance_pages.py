@@ -200,6 +200,23 @@ def test_failed_and_stuck_payouts_come_first_as_needing_action(finance, mixed_pa
     assert html.index("data-needs-action") < html.index("staff-filters")
 
 
+def test_needing_action_says_what_each_payout_waits_for(finance, mixed_payouts):
+    _refund, (wechat_failed, _card_failed, _pending, wallet_processing) = mixed_payouts
+    Payout.objects.filter(pk=wallet_processing.pk).update(
+        processing_since=timezone.now() - timedelta(hours=1)
+    )
+
+    html = browser_as(finance).get(LIST).content.decode()
+
+    def line(payout: Payout) -> str:
+        start = html.index(f'data-needs-action-payout="{payout.pk}"')
+        return html[start : html.index("</li>", start)]
+
+    assert "No answer from the gateway" in line(wallet_processing)
+    assert "Retries used up" in line(wechat_failed)
+    assert "No answer from the gateway" not in line(wechat_failed)
+
+
 def test_a_rerouted_payout_counts_once_and_is_not_failed(
     finance, failed_payout, django_capture_on_commit_callbacks
 ):
@@ -351,6 +368,9 @@ def test_retry_asks_for_confirmation_then_moves_the_payout_back_to_pending(finan
     again = client.post(detail(failed_payout.pk) + "retry/")
     assert again.status_code == 409
     assert "Only a failed payout can be retried." in again.content.decode()
+    asked = client.get(detail(failed_payout.pk) + "retry/").content.decode()
+    assert "Only a failed payout can be retried; this one is Pending." in asked
+    assert "Yes, retry" not in asked
 
 
 def test_a_retry_is_attempted_again_once_it_commits(

@@ -461,6 +461,7 @@ def test_a_pending_request_says_when_a_decision_is_due_and_can_be_cancelled(now,
     page = text(client.get(page_url(refund)))
     assert "已取消" in page
     assert "取消申请" not in page
+    assert f"{due} 前" not in page
 
 
 def test_cancelling_a_decided_request_is_told_not_crashed(now, veteran, client):

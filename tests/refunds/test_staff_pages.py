@@ -560,6 +560,18 @@ def test_a_decided_request_cannot_be_decided_again(agent, frozen):
     assert 'value="approve_full"' not in html
 
 
+def test_a_decided_request_quotes_the_agents_note_under_the_decision(agent, frozen):
+    refund = pending()
+    client = browser_as(agent)
+    client.post(page(refund.pk), {"action": "reject", "note": "照片看不出问题"})
+
+    html = client.get(page(refund.pk)).content.decode()
+
+    decision = html[html.index('id="decide"') : html.index("</section>", html.index('id="decide"'))]
+    assert "Decided: Rejected." in decision
+    assert '<p class="quote">照片看不出问题</p>' in decision
+
+
 def test_staff_land_on_their_work_after_logging_in():
     for role, where in ((roles.AGENT, "/review/"), (roles.SENIOR_AGENT, "/review/")):
         response = browser_as(UserFactory(role=role)).get("/")
