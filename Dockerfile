@@ -16,7 +16,9 @@ COPY accounts ./accounts
 COPY orders ./orders
 COPY refunds ./refunds
 COPY payouts ./payouts
+COPY finance ./finance
 COPY analytics ./analytics
+COPY notifications ./notifications
 COPY demo ./demo
 RUN pip install .
 

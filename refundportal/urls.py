@@ -12,7 +12,7 @@ from .views import SchemaView, api_not_found, healthz
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("", include("refunds.urls")),
-    path("", include("payouts.urls")),
+    path("", include("finance.urls")),
     path("", include("analytics.urls")),
 ]
 
@@ -20,7 +20,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("refunds.page_urls")),
     path("", include("refunds.staff_urls")),
-    path("", include("payouts.page_urls")),
+    path("", include("finance.page_urls")),
     path("", include("notifications.page_urls")),
     path("", include("analytics.page_urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),

@@ -15,19 +15,18 @@ from rest_framework.response import Response
 
 from accounts.permissions import IsFinance, IsFinanceOrManager
 from accounts.users import signed_in
-from refundportal.spreadsheets import row as text_row
-from refunds import services
-
-from .models import Payout, SandboxLedgerEntry
-from .presenters import error_text
-from .selectors import payouts_filtered
-from .serializers import (
+from payouts.models import Payout, SandboxLedgerEntry
+from payouts.presenters import error_text
+from payouts.selectors import payouts_filtered
+from payouts.serializers import (
     LedgerSerializer,
     PayoutDetailSerializer,
     PayoutSerializer,
     RerouteSerializer,
 )
-from .states import PayoutStatus
+from payouts.states import PayoutStatus
+from refundportal.spreadsheets import row as text_row
+from refunds import services
 
 
 class CSVRenderer(BaseRenderer):

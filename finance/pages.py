@@ -25,15 +25,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import roles
 from accounts.decorators import AuthenticatedHttpRequest, role_required
 from orders.models import TenderMethod
+from payouts.models import Payout, PayoutAttempt, SandboxLedgerEntry
+from payouts.selectors import payout_totals, payouts_filtered, payouts_needing_action
+from payouts.states import PayoutStatus
 from refundportal import clock
 from refundportal.api import ApplicationError
 from refundportal.money import ZERO, format_cny
 from refunds import services
 
 from .forms import RerouteForm
-from .models import Payout, PayoutAttempt, SandboxLedgerEntry
-from .selectors import payout_totals, payouts_filtered, payouts_needing_action
-from .states import PayoutStatus
 
 PAYOUTS_PAGE_SIZE = 25
 # Failed and stuck payouts shown first, above the filters.
