@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -42,24 +43,26 @@ def order_queryset_for(user: Any) -> QuerySet[Order]:
     return qs.none()
 
 
+ORDER_BY_NUMBER = "SELECT * FROM orders_order WHERE customer_id = %s AND number = %s"
+ORDER_BY_NUMBER_FOR_UPDATE = ORDER_BY_NUMBER + " FOR UPDATE"
+
+
 def customer_order_with_items(
     customer_id: int, number: str, *, lock: bool
 ) -> tuple[Order, list[OrderItem]] | None:
-    """The customer's order by its number and its items, in one query (the
-    first read of every filing); the order row is locked when ``lock``.
-    None when the customer has no such order, or the order has no items."""
-    items = OrderItem.objects.select_related("order").filter(
-        order__customer_id=customer_id, order__number=number
-    )
-    if lock:
-        items = items.select_for_update(of=("order",))
-    rows = list(items.order_by("position", "id"))
-    if not rows:
+    """The customer's order by its number and its items, the order row
+    locked when ``lock`` (the first read of every filing); None when the
+    customer has no such order.
+
+    The order is read with the project's one hand-written query: the ORM
+    spends more building a locking SELECT than the database spends running
+    it, and every filing starts here."""
+    locks = lock and connection.features.has_select_for_update
+    sql = ORDER_BY_NUMBER_FOR_UPDATE if locks else ORDER_BY_NUMBER
+    order = next(iter(Order.objects.raw(sql, [customer_id, number])), None)
+    if order is None:
         return None
-    order = rows[0].order
-    for item in rows:
-        item.order = order
-    return order, rows
+    return order, list(order.items.order_by("position", "id"))
 
 
 @dataclass(frozen=True)

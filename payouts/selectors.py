@@ -102,6 +102,11 @@ def payouts_needing_action(at: datetime, stuck_minutes: int, limit: int) -> list
     )
 
 
+def order_tenders(order_id: int) -> list[Tender]:
+    """An order's tenders, in the order they paid."""
+    return list(Tender.objects.filter(order_id=order_id).order_by("position", "id"))
+
+
 def tenders_with_open_payouts(order_id: int) -> list[tuple[Tender, Decimal]]:
     """Each of an order's tenders with what its open payouts (every payout
     but a rerouted one) already take, in one query."""

@@ -27,13 +27,13 @@ from accounts import roles
 from accounts.users import User
 from orders.models import TenderMethod
 from refundportal.api import Conflict
-from refundportal.money import split_over_tenders, to_money
+from refundportal.money import ZERO, split_over_tenders, to_money
 
 from . import states
 from .gateways import GatewayResult, GatewayTimeout, gateway_for
 from .models import AttemptOutcome, Payout, PayoutAttempt
 from .presenters import GATEWAY_ERROR, GATEWAY_TIMEOUT, NO_ANSWER, SWEPT
-from .selectors import tenders_with_open_payouts
+from .selectors import order_tenders, tenders_with_open_payouts
 from .states import PayoutStatus
 
 logger = logging.getLogger(__name__)
@@ -45,14 +45,21 @@ def new_idempotency_key() -> str:
     return f"rp_{uuid.uuid4().hex}"
 
 
-def payouts_create(*, refund_id: int, order_id: int, amount: Decimal, at: datetime) -> list[Payout]:
+def payouts_create(
+    *, refund_id: int, order_id: int, amount: Decimal, at: datetime, nothing_taken: bool = False
+) -> list[Payout]:
     """Split ``amount`` over the order's tenders, in proportion to what each
     paid and never above what each has left to take back. In the caller's
-    transaction; the caller sends the first attempts once it commits."""
+    transaction; the caller sends the first attempts once it commits.
+    ``nothing_taken``: the caller knows the order has no payout yet (the
+    tenders are then read alone, without summing their payouts)."""
     amount = to_money(amount)
     if amount <= 0:
         return []
-    held = tenders_with_open_payouts(order_id)
+    if nothing_taken:
+        held = [(tender, ZERO) for tender in order_tenders(order_id)]
+    else:
+        held = tenders_with_open_payouts(order_id)
     tenders = [tender for tender, _ in held]
     remaining = [to_money(tender.amount) - to_money(taken) for tender, taken in held]
     shares = split_over_tenders(amount, [t.amount for t in tenders], remaining)
@@ -294,7 +301,7 @@ def payout_unsent(payout_id: int) -> None:
 def payout_reopen(*, payout: Payout, actor: User, at: datetime) -> None:
     """Finance's retry, on a row the caller has locked: a failed payout goes
     back to pending with a new round of attempts, under the same key."""
-    if payout.status != PayoutStatus.FAILED or payout.closed:
+    if not payout.needs_action:
         raise Conflict(_("Only a failed payout can be retried."))
     states.move(
         payout,
@@ -310,7 +317,7 @@ def payout_reroute_to_balance(*, payout: Payout, actor: User, account: str, at: 
     """Close a failed payout (on a row the caller has locked) and create its
     amount's new payout to the customer's platform balance (``account``),
     with its own key."""
-    if payout.status != PayoutStatus.FAILED or payout.closed:
+    if not payout.needs_action:
         raise Conflict(_("Only a failed payout that is still open can be rerouted."))
     role = roles.primary_role(actor) or roles.FINANCE
     if (

@@ -46,6 +46,9 @@ class Assessment:
     risk: Risk
     decision: Decision
     photos: list[Evidence]
+    # No request was filed on the order before: no payout has taken anything
+    # from its tenders yet.
+    first_on_order: bool = False
 
     @property
     def message(self) -> str:

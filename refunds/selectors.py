@@ -84,6 +84,7 @@ class Standing:
     open_request: int | None  # the order's request under review, if any
     late_compensated_by: int | None  # the order's granted or open lateness request
     recent_requests: int  # the customer's requests since ``since``, cancelled ones aside
+    first_on_order: bool  # no request was ever filed on the order: nothing was paid back
 
 
 def standing_of(order: Order, since: datetime, rows: Iterable[Any]) -> Standing:
@@ -110,6 +111,7 @@ def standing_of(order: Order, since: datetime, rows: Iterable[Any]) -> Standing:
         open_request=open_request,
         late_compensated_by=late_compensated_by,
         recent_requests=len(recent),
+        first_on_order=not on_order,
     )
 
 
@@ -191,11 +193,15 @@ def can_appeal(
         return False
     if has_appeal(request) if appealed is None else appealed:
         return False
-    at = request.decided_at
-    if at is None:
-        return False
-    days = (policy or RefundPolicy.current()).appeal_days
-    return clock.now() <= at + timedelta(days=days)
+    closes_at = appeal_closes_at(request, policy)
+    return closes_at is not None and clock.now() <= closes_at
+
+
+def appeal_closes_at(request: RefundRequest, policy: RefundPolicy | None = None) -> datetime | None:
+    """The end of the appeal window of the request's decision."""
+    if request.decided_at is None:
+        return None
+    return request.decided_at + timedelta(days=(policy or RefundPolicy.current()).appeal_days)
 
 
 def has_appeal(request: RefundRequest) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from accounts import roles
 from accounts.users import User
 from orders.models import Order, OrderItem
 from orders.selectors import customer_order_with_items, order_refundable
@@ -184,19 +185,12 @@ def request_open(request_id: int) -> ApplicationError:
 
 
 def _own_order(customer: User, number: str, *, lock: bool) -> tuple[Order, list[OrderItem]]:
-    """The customer's order and its items, in one query, the order row
-    locked when ``lock``."""
+    """The customer's order and its items, the order row locked when
+    ``lock``."""
     found = customer_order_with_items(customer.pk, number, lock=lock)
-    if found is not None:
-        return found
-    # An order without items (none comes through the API) is read on its own.
-    orders = Order.objects.filter(number=number, customer=customer)
-    if lock:
-        orders = orders.select_for_update()
-    order = orders.first()
-    if order is None:
+    if found is None:
         raise fields_error("order", _("No such order among yours."))
-    return order, []
+    return found
 
 
 def _assess_filing(
@@ -263,7 +257,15 @@ def _assess(
         late_compensated_by=standing.late_compensated_by,
         risk=risk,
     )
-    return Assessment(order, breakdown, amount, risk, decide(situation, policy), photos)
+    return Assessment(
+        order,
+        breakdown,
+        amount,
+        risk,
+        decide(situation, policy),
+        photos,
+        first_on_order=standing.first_on_order,
+    )
 
 
 def _refuse(assessment: Assessment) -> ApplicationError:
@@ -338,13 +340,15 @@ def _store(
     event = request.timeline.create(
         at=now,
         actor=None,
-        actor_role="system",
+        actor_role=roles.SYSTEM,
         from_status="",
         to_status=status,
         rule=decision.rule,
         facts=decision.facts,
     )
-    payouts = refund_payouts_create(refund=request) if status == RefundStatus.APPROVED else []
+    payouts: list[Payout] = []
+    if status == RefundStatus.APPROVED:
+        payouts = refund_payouts_create(refund=request, nothing_taken=assessment.first_on_order)
     notify_status(
         request, presenters.auto_decision(decision.rule, decision.outcome, decision.facts)
     )

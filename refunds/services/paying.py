@@ -53,13 +53,21 @@ logger = logging.getLogger(__name__)
 PAYOUT_ATTEMPT_TASK = "payouts.tasks.payout_attempt_task"
 
 
-def refund_payouts_create(*, refund: RefundRequest, amount: Decimal | None = None) -> list[Payout]:
+def refund_payouts_create(
+    *, refund: RefundRequest, amount: Decimal | None = None, nothing_taken: bool = False
+) -> list[Payout]:
     """Pay an approval (or ``amount`` of it: what an appeal adds to a paid
     partial approval) back over the order's tenders, in the caller's
-    transaction; the first attempts go out once it commits."""
+    transaction; the first attempts go out once it commits. ``nothing_taken``
+    when the caller knows no payout was ever made on the order (its first
+    request), so the tenders are read without what payouts took."""
     due = refund.approved_amount or Decimal("0") if amount is None else amount
     payouts = payouts_create(
-        refund_id=refund.pk, order_id=refund.order_id, amount=due, at=clock.now()
+        refund_id=refund.pk,
+        order_id=refund.order_id,
+        amount=due,
+        at=clock.now(),
+        nothing_taken=nothing_taken,
     )
     for payout in payouts:
         enqueue_on_commit(PAYOUT_ATTEMPT_TASK, payout.pk)
@@ -214,7 +222,7 @@ def refund_sync_payouts(*, refund: RefundRequest, at: datetime) -> RefundRequest
         if target == RefundStatus.REFUNDED
         else presenters.PAYOUT_FAILED
     )
-    states.move(refund, target, at=at, actor=None, actor_role="system", message=message)
+    states.move(refund, target, at=at, actor=None, actor_role=roles.SYSTEM, message=message)
     if target == RefundStatus.REFUNDED:
         notify_status(refund, sentences.sentence(message))
     else:

@@ -11,6 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -500,6 +502,26 @@ def test_successive_approvals_pay_each_tender_back_exactly_what_it_paid(two_tend
         for method in ("alipay", "wechat")
     }
     assert by_tender == {"alipay": D("14.00"), "wechat": D("10.00")}
+
+
+def test_only_the_first_request_on_an_order_skips_reading_what_payouts_took(two_tenders):
+    """The first request's tenders are whole; every later one is split over
+    what each tender has left after the payouts before it."""
+    customer, order = two_tenders
+    client = client_as(customer)
+
+    def sums_payouts(queries: CaptureQueriesContext) -> bool:
+        return any(
+            "payouts_payout" in q["sql"] and "SUM(" in q["sql"] for q in queries.captured_queries
+        )
+
+    with CaptureQueriesContext(connection) as first:
+        filed(client, order, reason="other", items=unit(order, 1))
+    with CaptureQueriesContext(connection) as second:
+        filed(client, order, reason="other", items=unit(order, 1))
+
+    assert not sums_payouts(first)
+    assert sums_payouts(second)
 
 
 def test_nothing_is_paid_out_for_a_request_that_is_not_approved(now):
