@@ -7,6 +7,7 @@ and ``payout_reroute``, the same the API calls.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +28,7 @@ from accounts.decorators import AuthenticatedHttpRequest, role_required
 from orders.models import TenderMethod
 from payouts.models import Payout, PayoutAttempt, SandboxLedgerEntry
 from payouts.selectors import payout_totals, payouts_filtered, payouts_needing_action
+from payouts.services import REROUTED
 from payouts.states import PayoutStatus
 from refundportal import clock
 from refundportal.api import ApplicationError
@@ -41,7 +43,7 @@ NEEDS_ACTION_SIZE = 20
 LEDGER_PAGE_SIZE = 50
 FILTERS = ("status", "method", "from", "to", "refund")
 
-finance_reader_required = role_required(roles.FINANCE, roles.MANAGER)
+finance_reader_required = role_required(*sorted(roles.PAYOUT_READERS))
 finance_required = role_required(roles.FINANCE)
 
 
@@ -169,9 +171,28 @@ def _rerouted_to(payout: Payout) -> Payout | None:
         return None
 
 
-def _actionable(payout: Payout) -> bool:
-    """A failed payout not yet rerouted: finance may retry or reroute it."""
-    return payout.status == PayoutStatus.FAILED and not payout.closed
+@dataclass(frozen=True)
+class StaffStep:
+    at: datetime
+    what: str  # rerouted, retried or the status moved to
+    label: str
+    by: str
+
+
+def _staff_steps(payout: Payout) -> list[StaffStep]:
+    """What people did to the payout (retries, the reroute), with who; the
+    moves the system makes are the attempt log's to show."""
+    steps = []
+    for event in payout.events.filter(actor__isnull=False).select_related("actor"):
+        if event.what == REROUTED:
+            what, label = REROUTED, _("Rerouted to the platform balance")
+        elif event.to_status == PayoutStatus.PENDING:
+            what, label = "retried", _("Retried: a new round of attempts")
+        else:
+            what, label = event.to_status, str(PayoutStatus(event.to_status).label)
+        by = event.actor.get_username() if event.actor else ""
+        steps.append(StaffStep(event.at, what, label, by))
+    return steps
 
 
 def _render_payout(
@@ -182,7 +203,7 @@ def _render_payout(
     error: ApplicationError | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    actionable = _actionable(payout)
+    actionable = payout.needs_action
     return render(
         request,
         "finance/payout.html",
@@ -191,6 +212,9 @@ def _render_payout(
             "refund": payout.refund,
             "order": payout.refund.order,
             "attempts": list(payout.attempt_log.all()),
+            # What people did to the payout (retries, the reroute), with who:
+            # the moves the system makes are the attempt log's to show.
+            "staff_steps": _staff_steps(payout),
             "rerouted_to": _rerouted_to(payout),
             "next_attempt_due": payout.status == PayoutStatus.PENDING
             and payout.next_attempt_at is not None,
@@ -220,7 +244,7 @@ def payout_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             return render(
                 request,
                 "finance/retry_confirm.html",
-                {"payout": payout, "actionable": _actionable(payout), "error": error},
+                {"payout": payout, "actionable": payout.needs_action, "error": error},
                 status=error.status_code,
             )
         _tell_retry_outcome(request, _payout(pk))
@@ -228,7 +252,7 @@ def payout_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "finance/retry_confirm.html",
-        {"payout": payout, "actionable": _actionable(payout), "error": None},
+        {"payout": payout, "actionable": payout.needs_action, "error": None},
     )
 
 

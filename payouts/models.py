@@ -59,6 +59,11 @@ class Payout(models.Model):
     def __str__(self) -> str:
         return f"payout {self.pk} {self.method} {self.amount} {self.status}"
 
+    @property
+    def needs_action(self) -> bool:
+        """Failed and not yet rerouted: finance may retry or reroute it."""
+        return self.status == PayoutStatus.FAILED and not self.closed
+
 
 class AttemptOutcome(models.TextChoices):
     SUCCEEDED = "succeeded", _("Succeeded")

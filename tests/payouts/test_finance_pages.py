@@ -364,6 +364,9 @@ def test_retry_asks_for_confirmation_then_moves_the_payout_back_to_pending(finan
     assert (failed_payout.status, failed_payout.round_attempts) == (PayoutStatus.PENDING, 0)
     page = client.get(detail(failed_payout.pk)).content.decode()
     assert "is pending again" in page
+    step = page[page.index('data-staff-step="retried"') :]
+    step = step[: step.index("</li>")]
+    assert "Retried: a new round of attempts" in step and finance.username in step
 
     again = client.post(detail(failed_payout.pk) + "retry/")
     assert again.status_code == 409
@@ -418,6 +421,9 @@ def test_reroute_creates_a_wallet_payout(
     old = client.get(detail(failed_payout.pk)).content.decode()
     assert f"data-rerouted-to>#{new.pk}</a>" in old
     assert "This payout failed" not in old  # closed: nothing left to do
+    step = old[old.index('data-staff-step="rerouted"') :]
+    assert finance.username in step[: step.index("</li>")]
+    assert "data-staff-step" not in client.get(detail(new.pk)).content.decode()
 
 
 # --- The ledger ---------------------------------------------------------------------------
