@@ -9,13 +9,20 @@ def roles_context(request: HttpRequest) -> dict[str, Any]:
     # An error page can be rendered for a request that never reached the
     # authentication middleware (a bad Host header): no user, no roles.
     user = getattr(request, "user", None)
-    if user is None:
-        return {"user_roles": frozenset(), "primary_role": None, "primary_role_label": ""}
-    held = roles.user_roles(user)
-    primary = roles.primary_role(user)
+    held = roles.user_roles(user) if user is not None else frozenset()
+    primary = roles.primary_role(user) if user is not None else None
+    staff = bool(held & roles.STAFF_ROLES)
+    # What the header and the error pages may offer, by the same role sets
+    # the pages' gates use.
     return {
-        "user_roles": held,
         "primary_role": primary,
         "primary_role_label": roles.ROLE_LABELS.get(primary, "") if primary else "",
-        "is_staff_role": bool(held & roles.STAFF_ROLES),
+        "is_staff_role": staff,
+        "is_customer": roles.CUSTOMER in held,
+        "is_customer_only": roles.CUSTOMER in held and not staff,
+        "is_integration": roles.INTEGRATION in held,
+        "is_manager": roles.MANAGER in held,
+        "can_review": bool(held & roles.REVIEW_ROLES),
+        "can_read_payouts": bool(held & roles.PAYOUT_READERS),
+        "can_read_ledger": roles.FINANCE in held,
     }

@@ -19,6 +19,9 @@ INTEGRATION = "integration"
 ROLES = (CUSTOMER, AGENT, SENIOR_AGENT, FINANCE, MANAGER, INTEGRATION)
 STAFF_ROLES = frozenset({AGENT, SENIOR_AGENT, FINANCE, MANAGER})
 REVIEW_ROLES = frozenset({AGENT, SENIOR_AGENT})
+PAYOUT_READERS = frozenset({FINANCE, MANAGER})
+# Who wrote a timeline step or moved a payout when no person did.
+SYSTEM = "system"
 
 ROLE_LABELS = {
     CUSTOMER: _("Customer"),

@@ -7,6 +7,7 @@ the reader's language when read (``notifications.presenters``)."""
 import logging
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from refundportal import clock
@@ -47,8 +48,6 @@ def notification_mark_read(*, user: Any, ids: list[int] | None = None) -> int:
 def notify_role(*, role: str, event: str, facts: dict[str, Any], link: str = "") -> int:
     """Notify every active user holding ``role`` (superusers excluded: they
     would get every alert of every role)."""
-    from django.contrib.auth import get_user_model
-
     users = get_user_model().objects.filter(groups__name=role, is_active=True).distinct()
     count = 0
     for user in users:

@@ -7,7 +7,7 @@ orders and requests (another customer's answers 404).
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +19,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
@@ -39,9 +38,10 @@ from refundportal.money import ZERO, format_cny
 from . import services, sla
 from .evidence import max_bytes, process_photo
 from .forms import AppealForm, FeedbackForm, PhotoFormMixin, RefundForm
-from .models import EVIDENCE_REASONS, Evidence, Reason, RefundPolicy, RefundRequest, TimelineEvent
-from .presenters import breakdown_rows, decision_note, timeline_note
+from .models import EVIDENCE_REASONS, Evidence, Reason, RefundPolicy, RefundRequest
+from .presenters import breakdown_rows, decision_note, timeline_steps
 from .selectors import (
+    appeal_closes_at,
     can_appeal,
     can_give_feedback,
     claims_for_orders,
@@ -298,47 +298,6 @@ def refund_new(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
 
 # --- The request page ---------------------------------------------------------------
 
-ACTOR_LABELS = {
-    "system": gettext_lazy("System"),
-    roles.CUSTOMER: gettext_lazy("You"),
-    roles.AGENT: gettext_lazy("Customer service"),
-    roles.SENIOR_AGENT: gettext_lazy("Customer service"),
-    roles.MANAGER: gettext_lazy("Customer service"),
-    roles.FINANCE: gettext_lazy("Finance"),
-}
-
-
-@dataclass(frozen=True)
-class TimelineStep:
-    at: datetime
-    status: str
-    status_label: str
-    actor: str
-    note: str
-
-
-def _actor(event: TimelineEvent) -> str:
-    if event.rule and event.actor_role == "system":
-        return _("Automatic review")
-    return str(ACTOR_LABELS.get(event.actor_role, ""))
-
-
-def _timeline(refund: RefundRequest) -> list[TimelineStep]:
-    steps = [
-        TimelineStep(
-            at=event.at,
-            status=event.to_status,
-            status_label=str(RefundStatus(event.to_status).label)
-            if event.to_status in RefundStatus.values
-            else event.to_status,
-            actor=_actor(event),
-            note=timeline_note(event),
-        )
-        for event in refund.timeline.all()
-        if not event.internal  # staff notes the customer never sees
-    ]
-    return list(reversed(steps))
-
 
 def _render_refund(
     request: AuthenticatedHttpRequest,
@@ -358,7 +317,7 @@ def _render_refund(
         "order": refund.order,
         "breakdown": breakdown_rows(refund),
         "decision": decision_note(refund),
-        "timeline": _timeline(refund),
+        "timeline": list(reversed(timeline_steps(refund, staff=False))),
         "payouts": sorted((p for p in refund.payouts.all() if not p.closed), key=lambda p: p.pk),
         "photos": [p for p in photos if not p.for_appeal],
         "appeal_photos": [p for p in photos if p.for_appeal],
@@ -374,9 +333,7 @@ def _render_refund(
         "can_appeal": appealable,
         # An appeal of a paid partial approval can only add to what was paid.
         "appeal_keeps_refunded": is_refunded_partial(refund),
-        "appeal_until": refund.decided_at + timedelta(days=policy.appeal_days)
-        if appealable and refund.decided_at
-        else None,
+        "appeal_until": appeal_closes_at(refund, policy) if appealable else None,
         "can_give_feedback": can_give_feedback(refund),
         "appeal_form": appeal_form or AppealForm(),
         "feedback_form": feedback_form or FeedbackForm(),

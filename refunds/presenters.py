@@ -16,7 +16,9 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts import roles
 from orders.models import Order
 from orders.selectors import line_label
 from payouts.models import Payout
@@ -217,6 +219,17 @@ def _row(line: RefundItem | BreakdownLine, approved: Decimal | None) -> Breakdow
     )
 
 
+# Who moved a request, as the customer is told: staff are one service.
+ACTOR_LABELS = {
+    roles.SYSTEM: gettext_lazy("System"),
+    roles.CUSTOMER: gettext_lazy("You"),
+    roles.AGENT: gettext_lazy("Customer service"),
+    roles.SENIOR_AGENT: gettext_lazy("Customer service"),
+    roles.MANAGER: gettext_lazy("Customer service"),
+    roles.FINANCE: gettext_lazy("Finance"),
+}
+
+
 def status_label(status: str) -> str:
     """A request status in the reader's language."""
     return str(RefundStatus(status).label) if status in RefundStatus.values else status
@@ -242,6 +255,13 @@ class TimelineStep:
     @property
     def to_label(self) -> str:
         return status_label(self.to_status)
+
+    @property
+    def actor_label(self) -> str:
+        """Who took the step, as the customer is told."""
+        if self.rule and self.actor_role == roles.SYSTEM:
+            return _("Automatic review")
+        return str(ACTOR_LABELS.get(self.actor_role, ""))
 
     def as_api(self, *, staff: bool) -> dict[str, Any]:
         step: dict[str, Any] = {

@@ -36,7 +36,7 @@ def refund_note(
         request=refund,
         at=at,
         actor=actor,
-        actor_role=(roles.primary_role(actor) or "system") if actor else "system",
+        actor_role=(roles.primary_role(actor) or roles.SYSTEM) if actor else roles.SYSTEM,
         from_status=refund.status,
         to_status=refund.status,
         note=note,

@@ -56,9 +56,9 @@ def refund_check_reviewer(*, refund: RefundRequest, agent: User) -> None:
 
 
 def refund_claim(*, refund: RefundRequest, agent: User) -> RefundRequest:
-    """Assign a pending request to ``agent`` for 15 minutes; claiming again
-    renews it. Another agent's live claim is a conflict; a stale one can be
-    taken over."""
+    """Assign a pending request to ``agent`` for ``sla.claim_minutes()``;
+    claiming again renews it. Another agent's live claim is a conflict; a
+    stale one can be taken over."""
     now = clock.now()
     with transaction.atomic():
         locked = locked_request(refund.pk)

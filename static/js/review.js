@@ -30,7 +30,9 @@
     var serverNow = Date.parse(config.getAttribute("data-now"));
     // Count from the server's clock, not the machine's, which may be off.
     var skew = isNaN(serverNow) ? 0 : serverNow - Date.now();
-    var warnFraction = parseFloat(config.getAttribute("data-warn-fraction")) || 0.8;
+    // The page always says when to warn (refunds/sla.py); without it, never.
+    var warnFraction = parseFloat(config.getAttribute("data-warn-fraction"));
+    if (isNaN(warnFraction)) warnFraction = 1;
     var words = {
       left: config.getAttribute("data-i18n-left"),
       overdue: config.getAttribute("data-i18n-overdue"),
