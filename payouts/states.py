@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts import roles
 from refundportal.api import Conflict
 
 
@@ -54,7 +55,7 @@ def move(
     *,
     at: datetime,
     actor: Any = None,
-    actor_role: str = "system",
+    actor_role: str = roles.SYSTEM,
     changes: dict[str, Any] | None = None,
     error: str = "",
 ) -> Any:
@@ -80,7 +81,7 @@ def record(
     *,
     at: datetime,
     actor: Any = None,
-    actor_role: str = "system",
+    actor_role: str = roles.SYSTEM,
     was: str = "",
     what: str = "",
     error: str = "",
