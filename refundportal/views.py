@@ -3,10 +3,12 @@
 import logging
 import threading
 
+import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.csrf import csrf_failure as page_failure
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.request import Request
@@ -26,31 +28,41 @@ def _database_state() -> str:
     return "ok"
 
 
-def _broker_state() -> str:
-    if not settings.REDIS_URL:
-        return "in-process"
-    import redis
-
+def _redis_state(url: str, what: str) -> str:
     try:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
-        )
-        client.ping()
+        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
     except redis.RedisError as exc:
-        logger.warning("health check: broker down: %s", exc)
+        logger.warning("health check: %s down: %s", what, exc)
         return "down"
     return "ok"
 
 
+def _cache_state() -> str:
+    location = settings.CACHES["default"].get("LOCATION", "")
+    if not str(location).startswith("redis"):
+        return "in-process"
+    return _redis_state(str(location), "cache")
+
+
+def _broker_state() -> str:
+    if not settings.REDIS_URL:
+        return "in-process"
+    return _redis_state(settings.CELERY_BROKER_URL, "broker")
+
+
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 while the database answers. A dead broker degrades but does not
-    fail the portal: approvals still commit and the sweep pays them later."""
+    """200 while the database answers. A dead cache or broker degrades but
+    does not fail the portal: throttles count in each process, approvals
+    still commit and the sweep pays them later."""
     database = _database_state()
+    cache = _cache_state()
     broker = _broker_state()
     healthy = database == "ok"
-    state = "ok" if healthy and broker != "down" else ("degraded" if healthy else "down")
+    degraded = "down" in (cache, broker)
+    state = ("degraded" if degraded else "ok") if healthy else "down"
     return JsonResponse(
-        {"status": state, "database": database, "broker": broker}, status=200 if healthy else 503
+        {"status": state, "database": database, "cache": cache, "broker": broker},
+        status=200 if healthy else 503,
     )
 
 
@@ -69,8 +81,6 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
             },
             status=403,
         )
-    from django.views.csrf import csrf_failure as page_failure
-
     return page_failure(request, reason)
 
 

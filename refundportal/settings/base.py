@@ -107,7 +107,8 @@ CELERY_RESULT_BACKEND: str | None
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Falls back to this process's memory while Redis is down.
+            "BACKEND": "refundportal.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "refundportal",
         }
@@ -136,9 +137,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
-    "socket_connect_timeout": 2,
+    "socket_connect_timeout": 0.4,
     "socket_timeout": 5,
 }
+# Nothing in the portal reads a task's result: the web never waits on the
+# result store (a dead Redis held each publish 19 s reconnecting to it). A
+# caller that wants a result asks for it with ``ignore_result=False``.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 0.4
+CELERY_REDIS_SOCKET_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -180,7 +187,7 @@ USE_TZ = True
 KPI_LEAGUE_MIN_ORDERS = int(os.environ.get("KPI_LEAGUE_MIN_ORDERS", "20"))
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {
@@ -297,13 +304,14 @@ PAYOUT_STUCK_MINUTES = 5
 PAYOUT_SLA_HOURS = 24
 SANDBOX_SLOW_SECONDS = float(os.environ.get("SANDBOX_SLOW_SECONDS", "5"))
 # A dead broker must not hold a request: fail fast and leave it to the sweep.
+# One try, then the sweep: a publish gives up within the connect timeout.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 1,
+    "max_retries": 0,
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_TIMEOUT = 0.4
 
 # --- Analytics ------------------------------------------------------------------
 # A closed month's roll-up is recomputed once this many days after it closed.

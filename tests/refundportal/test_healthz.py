@@ -1,5 +1,6 @@
 """GET /healthz: 200 while the database answers, 503 when it does not; the
-broker's state is reported, and a dead broker degrades without failing."""
+cache's and the broker's states are reported each on its own, and either
+dead degrades without failing."""
 
 from typing import Any
 from unittest import mock
@@ -14,6 +15,7 @@ pytestmark = pytest.mark.django_db
 URL = "/healthz"
 # On the embedded default tasks run in-process; with REDIS_URL the broker is pinged.
 BROKER = "ok" if settings.REDIS_URL else "in-process"
+CACHE = "ok" if settings.REDIS_URL else "in-process"
 
 
 def database_down() -> Any:
@@ -29,10 +31,40 @@ def broker_answering(ping: Any) -> Any:
     return mock.patch.object(redis.Redis, "from_url", return_value=client)
 
 
+def on_redis(settings: Any, url: str) -> None:
+    """Point the health check's cache and broker at ``url`` (the check reads
+    the settings; the portal's own cache connection is not touched)."""
+    settings.REDIS_URL = url
+    settings.CELERY_BROKER_URL = url
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": url}}
+
+
+def test_a_dead_cache_alone_is_named(client, settings):
+    on_redis(settings, "redis://broker.invalid:6379/0")
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+
+    def ping_by_url(url: str, **options: Any) -> Any:
+        client = mock.Mock()
+        client.ping.side_effect = redis.ConnectionError("refused") if ":1/" in url else None
+        return client
+
+    with mock.patch.object(redis.Redis, "from_url", side_effect=ping_by_url):
+        response = client.get(URL)
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "degraded",
+        "database": "ok",
+        "cache": "down",
+        "broker": "ok",
+    }
+
+
 def test_healthy(client):
     response = client.get(URL)
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": BROKER}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": CACHE, "broker": BROKER}
 
 
 def test_needs_no_login(api):
@@ -44,7 +76,12 @@ def test_a_dead_database_answers_503(client):
         response = client.get(URL)
     assert response.status_code == 503
     assert response["Content-Type"].startswith("application/json")
-    assert response.json() == {"status": "down", "database": "down", "broker": BROKER}
+    assert response.json() == {
+        "status": "down",
+        "database": "down",
+        "cache": CACHE,
+        "broker": BROKER,
+    }
 
 
 def test_a_database_that_fails_the_query_answers_503(client):
@@ -63,32 +100,43 @@ def test_the_database_answering_again_is_healthy_again(client):
 
 
 def test_a_live_broker_is_reported_ok(client, settings):
-    settings.REDIS_URL = "redis://broker.invalid:6379/0"
+    on_redis(settings, "redis://broker.invalid:6379/0")
     with broker_answering(ping=lambda: True):
         response = client.get(URL)
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok", "broker": "ok"}
 
 
 def test_a_dead_broker_degrades_but_does_not_fail(client, settings):
-    settings.REDIS_URL = "redis://broker.invalid:6379/0"
+    on_redis(settings, "redis://broker.invalid:6379/0")
     with broker_answering(ping=redis.ConnectionError("Connection refused")):
         response = client.get(URL)
     assert response.status_code == 200
-    assert response.json() == {"status": "degraded", "database": "ok", "broker": "down"}
+    assert response.json() == {
+        "status": "degraded",
+        "database": "ok",
+        "cache": "down",
+        "broker": "down",
+    }
 
 
 def test_an_unreachable_broker_is_reported_down(client, settings):
-    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    on_redis(settings, "redis://127.0.0.1:1/0")
     response = client.get(URL)
     assert response.status_code == 200
     assert response.json()["broker"] == "down"
+    assert response.json()["cache"] == "down"
     assert response.json()["status"] == "degraded"
 
 
 def test_both_down_is_down(client, settings):
-    settings.REDIS_URL = "redis://broker.invalid:6379/0"
+    on_redis(settings, "redis://broker.invalid:6379/0")
     with database_down(), broker_answering(ping=redis.TimeoutError("timed out")):
         response = client.get(URL)
     assert response.status_code == 503
-    assert response.json() == {"status": "down", "database": "down", "broker": "down"}
+    assert response.json() == {
+        "status": "down",
+        "database": "down",
+        "cache": "down",
+        "broker": "down",
+    }
