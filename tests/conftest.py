@@ -195,7 +195,7 @@ def wait_for_worker(process: subprocess.Popen[bytes], queue: str = "default") ->
     deadline = time.monotonic() + 60
     while True:
         try:
-            ping.apply_async(queue=queue).get(timeout=5)
+            ping.apply_async(queue=queue, ignore_result=False).get(timeout=5)
             return
         except Exception:
             if time.monotonic() > deadline or process.poll() is not None:

@@ -25,4 +25,4 @@ def test_tasks_are_acknowledged_only_after_they_ran():
 @pytest.mark.worker
 @pytest.mark.parametrize("queue", ["default", "payouts"])
 def test_a_plain_worker_consumes_every_declared_queue(celery_worker, queue):
-    assert ping.apply_async(queue=queue).get(timeout=20) == "pong"
+    assert ping.apply_async(queue=queue, ignore_result=False).get(timeout=20) == "pong"
