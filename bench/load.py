@@ -102,8 +102,13 @@ def scratch_database() -> Iterator[str]:
 def write_settings(folder: Path, payouts: str) -> str:
     """A settings module on top of ``base`` (DEBUG off): the embedded
     default's in-process tasks, or, for ``deferred``, tasks published to
-    Celery's in-memory broker as production publishes them to Redis."""
+    Celery's in-memory broker as production publishes them to Redis. It
+    serves no page, so static files need no collectstatic manifest."""
     lines = ["from refundportal.settings.base import *  # noqa: F403", "", "DEBUG = False"]
+    lines += [
+        "STORAGES = {**STORAGES, 'staticfiles': {'BACKEND': "
+        "'django.contrib.staticfiles.storage.StaticFilesStorage'}}  # noqa: F405",
+    ]
     if payouts == "deferred":
         lines += ["CELERY_TASK_ALWAYS_EAGER = False", "CELERY_BROKER_URL = 'memory://localhost/'"]
     (folder / "bench_load_settings.py").write_text("\n".join(lines) + "\n")
