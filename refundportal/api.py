@@ -3,15 +3,27 @@ exception handler, pagination, a hardened JSON parser and the schema class
 that declares the envelope on every operation."""
 
 import copy
+import logging
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .parsers import PayloadTooLarge
 
 # The largest primary key a row can have (a bigint): a larger id names no
 # row, and the database refuses to compare with it.
@@ -90,12 +102,51 @@ def error_body(code: str, detail: Any, fields: Any = None, **extra: Any) -> dict
     return body
 
 
+def error_code(exc: exceptions.APIException) -> str:
+    return next((c for cls, c in _CODES if isinstance(exc, cls)), None) or str(exc.default_code)
+
+
+def unreadable_request_error(exc: SuspiciousOperation) -> exceptions.APIException:
+    """The API's answer to a body or query string Django refused to parse:
+    too large (413 ``payload_too_large``), or too many fields or files, or
+    otherwise unreadable (400 ``validation_error``)."""
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, TooManyFieldsSent):
+        return exceptions.ParseError(
+            _("The request has more than %(count)s fields.")
+            % {"count": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}
+        )
+    if isinstance(exc, TooManyFilesSent):
+        return exceptions.ParseError(
+            _("The request has more than %(count)s files.")
+            % {"count": settings.DATA_UPLOAD_MAX_NUMBER_FILES}
+        )
+    return exceptions.ParseError(_("The request could not be read."))
+
+
+def log_suspicious_operation(
+    exc: SuspiciousOperation, request: HttpRequest | Request | None
+) -> None:
+    """Django logs a request it refuses as suspicious under
+    ``django.security.<name>``; answering it ourselves must not lose that."""
+    logging.getLogger(f"django.security.{type(exc).__name__}").error(
+        str(exc), extra={"status_code": 400, "request": request}
+    )
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         return Response(
             error_body(exc.code, exc.detail, exc.fields, **exc.extra), status=exc.status_code
         )
-    if isinstance(exc, Http404):
+    if isinstance(exc, SuspiciousOperation):
+        # A form or multipart body with too many fields, files or bytes is
+        # refused while DRF parses it; left to Django, it would answer an
+        # HTML page (the debug page with DEBUG on).
+        log_suspicious_operation(exc, context.get("request"))
+        exc = unreadable_request_error(exc)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
@@ -104,13 +155,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
 
-    from rest_framework.views import exception_handler as drf_exception_handler
-
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response
 
-    code = next((c for cls, c in _CODES if isinstance(exc, cls)), None) or str(exc.default_code)
+    code = error_code(exc)
     if isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         first = _first_message(fields)

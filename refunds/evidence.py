@@ -22,6 +22,9 @@ FORMATS = {
     "PNG": ("image/png", "png"),
     "WEBP": ("image/webp", "webp"),
 }
+# What the re-encoded photo keeps of the upload's metadata: how its colours
+# and its transparent palette entry are to be read, nothing else.
+KEPT_INFO = ("icc_profile", "transparency")
 BAND_BITS = 16
 BANDS = 64 // BAND_BITS
 
@@ -89,11 +92,13 @@ def process_photo(upload: IO[bytes], size: int) -> ProcessedPhoto:
 
     content_type, extension = FORMATS[fmt]
     output = io.BytesIO()
-    # Re-encoding writes only the pixels: EXIF, GPS and any other metadata
-    # in the upload stay behind.
+    if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    # Pillow writes some of what it read back into the file it saves (a
+    # JPEG's comment, for one), and a phone puts GPS coordinates there as
+    # readily as in EXIF. Only what the pixels need is kept.
+    image.info = {key: image.info[key] for key in KEPT_INFO if key in image.info}
     if fmt == "JPEG":
-        if image.mode not in ("RGB", "L"):
-            image = image.convert("RGB")
         image.save(output, "JPEG", quality=90, optimize=True)
     elif fmt == "PNG":
         image.save(output, "PNG", optimize=True)

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.factories import OrderPayloadFactory, create_order
+from tests.conftest import client_as
+from tests.factories import OrderPayloadFactory, UserFactory, create_order
 
 pytestmark = pytest.mark.django_db
 
@@ -251,7 +252,7 @@ def test_bad_list_parameters_never_break_the_list(integration, query):
     assert integration.get(ORDERS, query).status_code == 200
 
 
-@pytest.mark.parametrize("number", ["ORD-NOPE", "%00", "x" * 5000, "订单", ".."])
+@pytest.mark.parametrize("number", ["ORD-NOPE", "x" * 5000, "订单", ".."])
 def test_an_unknown_order_number_is_not_found(integration, number):
     assert_envelope(integration.get(f"{ORDERS}{number}/"), 404, "not_found")
 
@@ -312,9 +313,6 @@ def test_no_body_is_a_server_error(integration, customer, path, body):
     ],
 )
 def test_a_nul_character_in_the_query_string_is_a_validation_error(path):
-    from tests.conftest import client_as
-    from tests.factories import UserFactory
-
     user = UserFactory(role="senior_agent", is_superuser=True)
     assert_envelope(client_as(user).get(path), 400, "validation_error")
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.test import override_settings
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, PngImagePlugin
 from rest_framework.test import APIClient
 
 from refunds.evidence import max_bytes, max_pixels
@@ -240,6 +240,60 @@ def test_exif_and_gps_are_stripped(client, fmt):
     assert "exif" not in stored.info
     assert b"Acme Phone" not in content
     assert b"Exif\x00\x00" not in content
+
+
+GPS_TEXT = "GPS 31.2304,121.4737"
+XMP_PACKET = (
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+    'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+    f'xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="{GPS_TEXT}"/>'
+    "</rdf:RDF></x:xmpmeta>"
+)
+
+
+def stored_photo(client: APIClient, data: bytes, name: str) -> tuple[bytes, Image.Image]:
+    response = post_file(client, data, name)
+    assert response.status_code == 201, response.content
+    _, content = downloaded(client, response.json()["url"])
+    return content, Image.open(io.BytesIO(content))
+
+
+def test_a_jpeg_comment_is_stripped(client):
+    data = photo_bytes(7, comment=GPS_TEXT.encode())
+    assert Image.open(io.BytesIO(data)).info["comment"] == GPS_TEXT.encode()
+
+    content, stored = stored_photo(client, data, "comment.jpg")
+
+    assert GPS_TEXT.encode() not in content
+    assert b"31.2304" not in content
+    assert "comment" not in stored.info
+
+
+def test_png_text_chunks_are_stripped(client):
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Comment", GPS_TEXT)
+    text.add_itxt("Location", GPS_TEXT)
+    text.add_text("XML:com.adobe.xmp", XMP_PACKET)
+    data = photo_bytes(8, fmt="PNG", pnginfo=text)
+    assert Image.open(io.BytesIO(data)).info["Comment"] == GPS_TEXT
+
+    content, stored = stored_photo(client, data, "text.png")
+
+    assert b"31.2304" not in content
+    assert b"tEXt" not in content and b"iTXt" not in content and b"zTXt" not in content
+    assert stored.info == {}
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "WEBP"])
+def test_xmp_is_stripped(client, fmt):
+    data = photo_bytes(9, fmt=fmt, xmp=XMP_PACKET.encode())
+    assert "xmp" in Image.open(io.BytesIO(data)).info
+
+    content, stored = stored_photo(client, data, f"xmp.{fmt.lower()}")
+
+    assert b"31.2304" not in content
+    assert b"adobe:ns:meta" not in content
+    assert "xmp" not in stored.info
 
 
 # --- Who may download -------------------------------------------------------------------
