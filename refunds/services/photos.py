@@ -1,9 +1,11 @@
 """Keeping a customer's photo: processed (``refunds.evidence``) before it
 is stored under its random name, with its hashes for duplicate checks; and
-letting go of the photos of a refused filing. A row is deleted in its
-transaction, its file once that commits."""
+letting go of photos nobody needs: those of a refused filing at once, and,
+from the periodic job, uploads never attached and photos of requests long
+closed. A row is deleted in its transaction, its file once that commits."""
 
 from collections.abc import Sequence
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -16,6 +18,9 @@ from accounts.users import User
 
 from ..evidence import band_fields, to_signed
 from ..models import Evidence
+from ..selectors import closed_evidence_expired, unattached_evidence_expired
+
+PURGE_BATCH = 500
 
 
 def evidence_store(*, owner: User, photo: Any) -> Evidence:
@@ -58,3 +63,21 @@ def evidence_discard(*, owner: User, evidence_ids: Sequence[int]) -> int:
     return _delete(
         Evidence.objects.filter(pk__in=list(evidence_ids), owner=owner, request__isnull=True)
     )
+
+
+def _purge(expired: QuerySet[Evidence]) -> int:
+    deleted = 0
+    while batch := list(expired.values_list("pk", flat=True)[:PURGE_BATCH]):
+        deleted += _delete(expired.filter(pk__in=batch))
+    return deleted
+
+
+def evidence_purge(at: datetime, *, dry_run: bool = False) -> dict[str, int]:
+    """The retention job: delete uploads never attached to a request after a
+    day, and photos of requests closed for good after the retention
+    (``EVIDENCE_RETENTION_DAYS``). ``dry_run`` only counts them."""
+    unattached = unattached_evidence_expired(at)
+    closed = closed_evidence_expired(at)
+    if dry_run:
+        return {"unattached": unattached.count(), "closed": closed.count()}
+    return {"unattached": _purge(unattached), "closed": _purge(closed)}
