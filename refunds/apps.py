@@ -18,11 +18,12 @@ class RefundsConfig(AppConfig):
         from . import tasks  # noqa: F401  (registers the tasks services send by name)
         from .presenters import register_sentences
         from .receivers import refund_failed_order
-        from .services import payout_sweep, sla_sweep
+        from .services import evidence_purge, payout_sweep, sla_sweep
 
         register_sentences()
         periodic.register("sla_sweep")(sla_sweep)
         periodic.register("payout_sweep")(payout_sweep)
+        periodic.register("evidence_purge")(evidence_purge)
         order_failed.connect(refund_failed_order, dispatch_uid="refunds.refund_failed_order")
         post_migrate.connect(grant_manager_permissions, sender=self)
 

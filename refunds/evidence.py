@@ -1,19 +1,23 @@
-"""Evidence photos: decoded with Pillow (never trusted by name or header),
-re-encoded without metadata, hashed, and searched for near-duplicates
-through the indexed perceptual-hash bands."""
+"""Evidence photos: counted against the uploader's limit, decoded with
+Pillow (never trusted by name or header), re-encoded without metadata,
+hashed, and searched for near-duplicates through the indexed
+perceptual-hash bands."""
 
 import hashlib
 import io
+import math
 import uuid
 import warnings
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 import imagehash
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from rest_framework import status
+from rest_framework.throttling import UserRateThrottle
 
 from refundportal.api import ApplicationError
 
@@ -27,6 +31,31 @@ FORMATS = {
 KEPT_INFO = ("icc_profile", "transparency")
 BAND_BITS = 16
 BANDS = 64 // BAND_BITS
+
+
+class UploadThrottle(UserRateThrottle):
+    """Photos per user, at the ``uploads`` rate (300 an hour by default):
+    the API's evidence upload and the photos sent with the pages' forms are
+    counted together, under one key per user."""
+
+    scope = "uploads"
+
+
+def upload_admit(request: Any) -> None:
+    """Count one photo from a page against its sender's upload limit, or
+    refuse it (429 ``throttled``) once the limit is reached."""
+    throttle = UploadThrottle()
+    # The user's throttle keys on ``request.user`` alone: no API view needed.
+    if throttle.allow_request(request, None):  # type: ignore[arg-type]
+        return
+    wait = math.ceil(throttle.wait() or 0)
+    raise ApplicationError(
+        "throttled",
+        _("Too many photos uploaded. Try again in %(minutes)s minutes.")
+        % {"minutes": max(1, math.ceil(wait / 60))},
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        extra={"retry_after": wait},
+    )
 
 
 def max_bytes() -> int:

@@ -36,7 +36,7 @@ from refundportal.api import ApplicationError
 from refundportal.money import ZERO, format_cny
 
 from . import services, sla
-from .evidence import max_bytes, process_photo
+from .evidence import max_bytes, process_photo, upload_admit
 from .forms import AppealForm, FeedbackForm, PhotoFormMixin, RefundForm
 from .models import EVIDENCE_REASONS, Evidence, Reason, RefundPolicy, RefundRequest
 from .presenters import breakdown_rows, decision_note, timeline_steps
@@ -172,13 +172,16 @@ def _photo_tiles(request: AuthenticatedHttpRequest, ids: Sequence[int]) -> list[
 
 
 def _store_photos(
-    request: AuthenticatedHttpRequest, files: Sequence[UploadedFile], kept: list[int]
+    request: AuthenticatedHttpRequest, files: Sequence[UploadedFile], stored: list[int]
 ) -> None:
-    """Store photos sent through the plain file input (no JavaScript), adding
-    each id to ``kept`` as soon as it is stored."""
+    """Store photos sent through the plain file input (no JavaScript), each
+    counted against the upload limit the API's evidence upload keeps, adding
+    each id to ``stored`` as soon as it is stored: if the filing is then
+    refused, the caller discards them."""
     for upload in files:
+        upload_admit(request)
         photo = process_photo(upload, upload.size or 0)
-        kept.append(services.evidence_store(owner=request.user, photo=photo).pk)
+        stored.append(services.evidence_store(owner=request.user, photo=photo).pk)
 
 
 def _photo_context(request: AuthenticatedHttpRequest, kept: Sequence[int]) -> dict[str, Any]:
@@ -277,18 +280,23 @@ def refund_new(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         kept = form.cleaned_data.get("evidence") or []
         return _render_form(request, order, refundable, form, kept=kept, status=400)
+    # Photos uploaded before (their ids on the form) stay on the form after a
+    # refusal, unattached until the retention job; the photos this POST
+    # stored leave with it.
     kept = list(form.cleaned_data["evidence"])
+    stored: list[int] = []
     try:
-        _store_photos(request, form.cleaned_data["photos"], kept)
+        _store_photos(request, form.cleaned_data["photos"], stored)
         refund = services.refund_file(
             customer=request.user,
             order_number=order.number,
             reason=form.cleaned_data["reason"],
             description=form.cleaned_data["description"],
             items=form.cleaned_data["items"],
-            evidence_ids=kept,
+            evidence_ids=[*kept, *stored],
         ).request
     except ApplicationError as error:
+        services.evidence_discard(owner=request.user, evidence_ids=stored)
         return _render_form(
             request, order, refundable, form, kept=kept, error=error, status=error.status_code
         )
@@ -377,15 +385,17 @@ def refund_appeal_page(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
             request, refund, appeal_form=form, appeal_kept=_kept_ids(form), status=400
         )
     kept = list(form.cleaned_data["evidence"])
+    stored: list[int] = []
     try:
-        _store_photos(request, form.cleaned_data["photos"], kept)
+        _store_photos(request, form.cleaned_data["photos"], stored)
         services.refund_appeal(
             request=refund,
             customer=request.user,
             reason=form.cleaned_data["reason"],
-            evidence_ids=kept,
+            evidence_ids=[*kept, *stored],
         )
     except ApplicationError as error:
+        services.evidence_discard(owner=request.user, evidence_ids=stored)
         refund = get_object_or_404(_own_refunds(request), pk=pk)
         return _render_refund(
             request,

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts import roles
@@ -23,7 +24,7 @@ from .models import (
     RefundRequest,
     TimelineEvent,
 )
-from .states import CLAIMING, RefundStatus
+from .states import CLAIMING, SETTLED, RefundStatus
 
 # (order id, status, line, units, approved amount, requested amount) of a
 # request's line: what the claims on an order's lines are summed from.
@@ -202,6 +203,37 @@ def appeal_closes_at(request: RefundRequest, policy: RefundPolicy | None = None)
     if request.decided_at is None:
         return None
     return request.decided_at + timedelta(days=(policy or RefundPolicy.current()).appeal_days)
+
+
+UNATTACHED_EVIDENCE_HOURS = 24
+
+
+def retention_days() -> int:
+    return int(getattr(settings, "EVIDENCE_RETENTION_DAYS", 180))
+
+
+def unattached_evidence_expired(at: datetime) -> QuerySet[Evidence]:
+    """Photos uploaded over a day before ``at`` and never attached to a
+    request: a form left unsent, or a filing that was refused."""
+    return Evidence.objects.filter(
+        request__isnull=True, created_at__lt=at - timedelta(hours=UNATTACHED_EVIDENCE_HOURS)
+    )
+
+
+def closed_evidence_expired(at: datetime, policy: RefundPolicy | None = None) -> QuerySet[Evidence]:
+    """Photos of requests closed for good (refunded, rejected or cancelled,
+    and past any appeal) whose last change is older than the retention."""
+    appeal_days = (policy or RefundPolicy.current()).appeal_days
+    return Evidence.objects.filter(
+        request__status__in=SETTLED,
+        request__updated_at__lt=at - timedelta(days=retention_days()),
+    ).filter(
+        # Not open to an appeal any more (``can_appeal``): appealed once
+        # already, or the window of its decision has passed.
+        Q(request__appeal__isnull=False)
+        | Q(request__decided_at__isnull=True)
+        | Q(request__decided_at__lt=at - timedelta(days=appeal_days))
+    )
 
 
 def has_appeal(request: RefundRequest) -> bool:

@@ -49,6 +49,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # Requests whose claim on the order's money stands; a rejected or cancelled
 # request gives its claim back.
 CLAIMING = frozenset({S.PENDING_REVIEW, S.APPROVED, S.REFUNDED, S.PAYOUT_FAILED})
+# Requests that only an appeal can move on, if anything: once their appeal
+# window has passed they are closed for good.
+SETTLED = frozenset({S.REFUNDED, S.REJECTED, S.CANCELLED})
 # Requests whose approved amount counts as money going back.
 GRANTED = frozenset({S.APPROVED, S.REFUNDED, S.PAYOUT_FAILED})
 

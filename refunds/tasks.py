@@ -10,12 +10,17 @@ from django.utils.dateparse import parse_datetime
 
 from refundportal import clock
 
-from .services import escalation, paying
+from .services import escalation, paying, photos
 
 
 @shared_task(name="refunds.tasks.sla_sweep_task", acks_late=True)
 def sla_sweep_task() -> dict[str, int]:
     return escalation.sla_sweep(clock.now())
+
+
+@shared_task(name="refunds.tasks.evidence_purge_task", acks_late=True)
+def evidence_purge_task() -> dict[str, int]:
+    return photos.evidence_purge(clock.now())
 
 
 @shared_task(name=paying.PAYOUT_ATTEMPT_TASK, acks_late=True)

@@ -19,9 +19,10 @@ from accounts.permissions import IsCustomer, IsReviewer, IsStaff
 from accounts.users import signed_in
 from orders import views as order_views
 from orders.selectors import Claim
+from refundportal.api import ApplicationError
 
 from . import services
-from .evidence import process_photo
+from .evidence import UploadThrottle, process_photo
 from .models import Evidence, Reason, RefundPolicy
 from .presenters import assessed_rows
 from .selectors import claims_for_orders, refund_queryset_for, review_queue
@@ -262,10 +263,6 @@ class ReviewQueueView(ListAPIView):
         return {**super().get_serializer_context(), "policy": lazy_policy()}
 
 
-class UploadThrottle(ScopedRateThrottle):
-    pass
-
-
 @extend_schema(tags=["refunds"])
 class EvidenceUploadView(APIView):
     """Upload one photo (JPEG, PNG or WebP, at most 10 MB and 40 megapixels)."""
@@ -273,7 +270,6 @@ class EvidenceUploadView(APIView):
     permission_classes = [IsCustomer]
     parser_classes = [MultiPartParser]
     throttle_classes = [UserRateThrottle, UploadThrottle]
-    throttle_scope = "uploads"
 
     @extend_schema(
         request={
@@ -288,8 +284,6 @@ class EvidenceUploadView(APIView):
     def post(self, request: Request) -> Response:
         upload = request.FILES.get("file")
         if upload is None:
-            from refundportal.api import ApplicationError
-
             raise ApplicationError(
                 "validation_error",
                 "file: a photo is required.",

@@ -161,6 +161,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analytics.tasks.anomaly_check_task",
         "schedule": timedelta(hours=1),
     },
+    "evidence-purge": {"task": "refunds.tasks.evidence_purge_task", "schedule": timedelta(hours=1)},
 }
 
 # --- Auth -----------------------------------------------------------------
@@ -185,6 +186,10 @@ USE_TZ = True
 # The dashboard ranks a merchant's refund rate only from this many orders in
 # the month: three orders and one refund is no 33 % merchant.
 KPI_LEAGUE_MIN_ORDERS = int(os.environ.get("KPI_LEAGUE_MIN_ORDERS", "20"))
+# Photos of a closed request (refunded, cancelled, rejected past its appeal
+# window) are deleted this many days after the request last changed; photos
+# never attached to a request, after a day.
+EVIDENCE_RETENTION_DAYS = int(os.environ.get("EVIDENCE_RETENTION_DAYS", "180"))
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))

@@ -9,7 +9,8 @@ each takes the locks in one order (order, request, payout).
   retry and reroute, the payout sweep
 - ``escalation``: the review and payout timers
 - ``notes``: timeline notes that change no status
-- ``photos``: keeping an uploaded photo
+- ``photos``: keeping an uploaded photo, discarding a refused filing's,
+  and the retention job
 
 The names below are the services' public face; callers import them from
 here.
@@ -28,7 +29,7 @@ from .paying import (
     refund_payouts_create,
     refund_sync_payouts,
 )
-from .photos import evidence_store
+from .photos import evidence_discard, evidence_purge, evidence_store
 from .review import refund_check_reviewer, refund_claim, refund_decide
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
     "NOTE_MAX_LENGTH",
     "AttemptReport",
     "Filed",
+    "evidence_discard",
+    "evidence_purge",
     "evidence_store",
     "payout_attempt",
     "payout_reroute",
