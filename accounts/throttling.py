@@ -1,7 +1,8 @@
 """Failed log-ins are limited per user name and address (the pair, not the
 address alone, so one office behind one IP is not locked out by a
 colleague): by default 10 failures in 15 minutes, then 429 until the window
-passes."""
+passes. The name counts in its normalized form, the one log-in finds the
+user by, so ``bf3``, ``BF3`` and ``ｂｆ３`` share one count."""
 
 import hashlib
 from typing import Any
@@ -11,6 +12,8 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from refundportal.api import ApplicationError
+
+from .users import username_normalized
 
 
 def _limit() -> int:
@@ -27,7 +30,7 @@ def client_address(request: Any) -> str:
 
 
 def _key(username: str, address: str) -> str:
-    digest = hashlib.sha256(f"{username.strip().lower()}|{address}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{username_normalized(username)}|{address}".encode()).hexdigest()
     return f"login-failures:{digest}"
 
 

@@ -162,6 +162,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 CSRF_FAILURE_VIEW = "refundportal.views.csrf_failure"
+# Log-in compares user names normalized (full width, case): accounts.users.
+AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -56,3 +56,29 @@ def test_the_login_page_has_the_same_limit():
     assert page.status_code == 429
     assert "Too many failed log-ins" in page.content.decode()
     assert "_auth_user_id" not in browser.session
+
+
+@pytest.mark.parametrize("spelling", ["bf３", "bｆ3", "bｆ３", "BF3", " bf3 "])
+def test_full_width_and_other_spellings_share_the_limit(spelling):
+    UserFactory(role="customer", username="bf3")
+    for _ in range(10):
+        token("bf3", "wrong")
+    assert token(spelling, "wrong").status_code == 429
+
+
+def test_a_full_width_spelling_with_the_right_password_is_refused_once_locked():
+    UserFactory(role="customer", username="bf3")
+    for _ in range(10):
+        token("bｆ３", "wrong")
+    assert token("ｂf3", PASSWORD).status_code == 429
+    assert token("bf3", PASSWORD).status_code == 429
+
+
+def test_the_login_page_keys_the_limit_on_the_normalized_name():
+    UserFactory(role="agent", username="bf3")
+    browser = Client(REMOTE_ADDR="10.0.0.9", HTTP_ACCEPT_LANGUAGE="en")
+    for spelling in ["bf3", "bf３", "bｆ3", "bｆ３", "Bf3"] * 2:
+        browser.post("/accounts/login/", {"username": spelling, "password": "x"})
+    page = browser.post("/accounts/login/", {"username": "ｂf3", "password": PASSWORD})
+    assert page.status_code == 429
+    assert "_auth_user_id" not in browser.session
