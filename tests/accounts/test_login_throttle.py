@@ -1,5 +1,10 @@
 """Failed log-ins: 10 per 15 minutes for one user name from one address."""
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from unittest import mock
+
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
@@ -82,3 +87,25 @@ def test_the_login_page_keys_the_limit_on_the_normalized_name():
     page = browser.post("/accounts/login/", {"username": "ｂf3", "password": PASSWORD})
     assert page.status_code == 429
     assert "_auth_user_id" not in browser.session
+
+
+def test_a_burst_of_parallel_wrong_passwords_gets_ten_checks():
+    checked = []
+    start = threading.Barrier(30)
+
+    def slow_wrong_password(request=None, **credentials):
+        checked.append(credentials["username"])
+        time.sleep(0.05)
+        return None
+
+    def attempt(_):
+        start.wait()
+        return token("bf3", "wrong").status_code
+
+    with (
+        mock.patch("rest_framework.authtoken.serializers.authenticate", slow_wrong_password),
+        ThreadPoolExecutor(max_workers=30) as pool,
+    ):
+        statuses = list(pool.map(attempt, range(30)))
+    assert len(checked) == 10
+    assert sorted(statuses) == [400] * 10 + [429] * 20
