@@ -1,8 +1,9 @@
-"""The log-in form of the portal's page, under the failed log-in limit
-(``throttling``)."""
+"""The log-in forms of the portal's page and of the admin, both under the
+failed log-in limit (``throttling``)."""
 
 from typing import Any
 
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
@@ -30,3 +31,7 @@ class LoginForm(AuthenticationForm):
 
     def is_throttled(self) -> bool:
         return self.has_error(NON_FIELD_ERRORS, THROTTLED)
+
+
+class AdminLoginForm(LoginForm, AdminAuthenticationForm):
+    """The admin's log-in form (staff only), under the same limit."""
