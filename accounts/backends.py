@@ -5,6 +5,7 @@ all authenticate through here."""
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.db.models import Q
 from django.http import HttpRequest
 
 from .users import User, username_normalized
@@ -13,15 +14,19 @@ from .users import User, username_normalized
 def user_for_login(username: str) -> User | None:
     """The user a typed name means: the one whose name normalizes the same;
     when two names do (``Ann`` and ``ann``), only the exact one."""
+    typed = username.strip()
     normalized = username_normalized(username)
+    # The exact name too: a database's case-insensitive match may know only
+    # ASCII (SQLite), and a name stored in full width has no other spelling.
+    matching = Q(username=typed) | Q(username__iexact=normalized)
     candidates = [
         user
-        for user in User._default_manager.filter(username__iexact=normalized)
+        for user in User._default_manager.filter(matching)
         if username_normalized(user.username) == normalized
     ]
     if len(candidates) == 1:
         return candidates[0]
-    return next((user for user in candidates if user.username == username.strip()), None)
+    return next((user for user in candidates if user.username == typed), None)
 
 
 class UsernameBackend(ModelBackend):

@@ -37,3 +37,16 @@ def test_of_two_names_that_differ_in_case_only_the_exact_one_logs_in():
     browser.post("/accounts/login/", {"username": "Ann", "password": PASSWORD})
     assert browser.session["_auth_user_id"] == str(upper.pk)
     assert token("ANN").status_code == 400
+
+
+def test_a_name_with_a_capital_accent_logs_in_as_it_was_typed():
+    user = UserFactory(role="customer", username="Élodie")
+    browser = Client()
+    browser.post("/accounts/login/", {"username": "Élodie", "password": PASSWORD})
+    assert browser.session["_auth_user_id"] == str(user.pk)
+    assert token("Élodie").status_code == 200
+
+
+def test_a_full_width_name_as_it_was_stored_gets_a_token():
+    UserFactory(role="customer", username="ｂｏｂ")
+    assert token("ｂｏｂ").status_code == 200
