@@ -1,7 +1,12 @@
 """Failed log-ins are limited per user name and address (the pair, not the
 address alone, so one office behind one IP is not locked out by a
 colleague): by default 10 failures in 15 minutes, then 429 until the window
-passes."""
+passes. The name counts in its normalized form, the one log-in finds the
+user by, so ``bf3``, ``BF3`` and ``ｂｆ３`` share one count.
+
+Every log-in (the page, the admin, the API token) takes an attempt before
+its password is checked and gives the count back when it succeeds: parallel
+attempts each take their own number, so no more than the limit are checked."""
 
 import hashlib
 from typing import Any
@@ -11,6 +16,8 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from refundportal.api import ApplicationError
+
+from .users import username_normalized
 
 
 def _limit() -> int:
@@ -27,22 +34,30 @@ def client_address(request: Any) -> str:
 
 
 def _key(username: str, address: str) -> str:
-    digest = hashlib.sha256(f"{username.strip().lower()}|{address}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{username_normalized(username)}|{address}".encode()).hexdigest()
     return f"login-failures:{digest}"
 
 
-def login_blocked(username: str, address: str) -> bool:
-    return int(cache.get(_key(username, address), 0)) >= _limit()
-
-
-def login_failed(username: str, address: str) -> None:
+def login_attempt(username: str, address: str) -> None:
+    """Count one attempt before its password is checked; refuse it (429)
+    when the limit is already used up. The attempt stays counted as a
+    failure unless ``login_succeeded`` follows."""
     key = _key(username, address)
-    if cache.add(key, 1, timeout=_window()):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=_window())
+    while True:
+        if cache.add(key, 1, timeout=_window()):
+            count = 1
+            break
+        try:
+            count = cache.incr(key)
+            break
+        except ValueError:
+            # The window closed between the two calls: start a new one.
+            continue
+    if count == 1:
+        # incr may have created the key after it expired: give it a window.
+        cache.touch(key, _window())
+    if count > _limit():
+        raise too_many_failures()
 
 
 def login_succeeded(username: str, address: str) -> None:

@@ -1,10 +1,12 @@
 """The people the portal knows, for annotations: the project keeps Django's
 own user model (roles are groups, see ``roles``)."""
 
+import unicodedata
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 
-__all__ = ["User", "signed_in"]
+__all__ = ["User", "signed_in", "username_normalized"]
 
 
 def signed_in(user: User | AnonymousUser) -> User:
@@ -13,3 +15,11 @@ def signed_in(user: User | AnonymousUser) -> User:
     if not isinstance(user, User):
         raise PermissionDenied
     return user
+
+
+def username_normalized(username: str) -> str:
+    """A user name as log-in compares it: NFKC (full-width letters and
+    digits become the ones a keyboard types), case folded, without the
+    spaces around it. Log-in finds the user by it and the failed log-in
+    limit counts by it, so no spelling of a name gets tries of its own."""
+    return unicodedata.normalize("NFKC", username).casefold().strip()

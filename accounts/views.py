@@ -2,18 +2,19 @@ from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser
 
 from refundportal.parsers import SafeJSONParser
 
 from . import roles, throttling
 from .decorators import AuthenticatedHttpRequest
+from .forms import LoginForm
 
 
 class TokenView(ObtainAuthToken):
@@ -34,13 +35,9 @@ class TokenView(ObtainAuthToken):
         username = request.data.get("username") if hasattr(request.data, "get") else None
         username = username if isinstance(username, str) else ""
         address = throttling.client_address(request)
-        if throttling.login_blocked(username, address):
-            raise throttling.too_many_failures()
-        try:
-            response = super().post(request, *args, **kwargs)
-        except ValidationError:
-            throttling.login_failed(username, address)
-            raise
+        throttling.login_attempt(username, address)
+        # A wrong password raises here and leaves the attempt counted.
+        response = super().post(request, *args, **kwargs)
         throttling.login_succeeded(username, address)
         return response
 
@@ -50,22 +47,12 @@ class LoginView(auth_views.LoginView):
 
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+    authentication_form = LoginForm
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        username = str(request.POST.get("username", ""))
-        address = throttling.client_address(request)
-        if throttling.login_blocked(username, address):
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, throttling.too_many_failures().detail)
-            response = self.render_to_response(self.get_context_data(form=form))
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        if isinstance(form, LoginForm) and form.is_throttled():
             response.status_code = 429
-            return response
-        response = super().post(request, *args, **kwargs)
-        if request.user.is_authenticated:
-            throttling.login_succeeded(username, address)
-        else:
-            throttling.login_failed(username, address)
         return response
 
 

@@ -1,5 +1,10 @@
 """Failed log-ins: 10 per 15 minutes for one user name from one address."""
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from unittest import mock
+
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
@@ -56,3 +61,51 @@ def test_the_login_page_has_the_same_limit():
     assert page.status_code == 429
     assert "Too many failed log-ins" in page.content.decode()
     assert "_auth_user_id" not in browser.session
+
+
+@pytest.mark.parametrize("spelling", ["bf３", "bｆ3", "bｆ３", "BF3", " bf3 "])
+def test_full_width_and_other_spellings_share_the_limit(spelling):
+    UserFactory(role="customer", username="bf3")
+    for _ in range(10):
+        token("bf3", "wrong")
+    assert token(spelling, "wrong").status_code == 429
+
+
+def test_a_full_width_spelling_with_the_right_password_is_refused_once_locked():
+    UserFactory(role="customer", username="bf3")
+    for _ in range(10):
+        token("bｆ３", "wrong")
+    assert token("ｂf3", PASSWORD).status_code == 429
+    assert token("bf3", PASSWORD).status_code == 429
+
+
+def test_the_login_page_keys_the_limit_on_the_normalized_name():
+    UserFactory(role="agent", username="bf3")
+    browser = Client(REMOTE_ADDR="10.0.0.9", HTTP_ACCEPT_LANGUAGE="en")
+    for spelling in ["bf3", "bf３", "bｆ3", "bｆ３", "Bf3"] * 2:
+        browser.post("/accounts/login/", {"username": spelling, "password": "x"})
+    page = browser.post("/accounts/login/", {"username": "ｂf3", "password": PASSWORD})
+    assert page.status_code == 429
+    assert "_auth_user_id" not in browser.session
+
+
+def test_a_burst_of_parallel_wrong_passwords_gets_ten_checks():
+    checked = []
+    start = threading.Barrier(30)
+
+    def slow_wrong_password(request=None, **credentials):
+        checked.append(credentials["username"])
+        time.sleep(0.05)
+        return None
+
+    def attempt(_):
+        start.wait()
+        return token("bf3", "wrong").status_code
+
+    with (
+        mock.patch("rest_framework.authtoken.serializers.authenticate", slow_wrong_password),
+        ThreadPoolExecutor(max_workers=30) as pool,
+    ):
+        statuses = list(pool.map(attempt, range(30)))
+    assert len(checked) == 10
+    assert sorted(statuses) == [400] * 10 + [429] * 20
