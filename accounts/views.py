@@ -7,20 +7,31 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.parsers import FormParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from refundportal.parsers import SafeJSONParser
 
 from . import roles, throttling
+from .authentication import TokenWithRolesAuthentication
 from .decorators import AuthenticatedHttpRequest
 from .forms import LoginForm
+from .models import ApiToken
+from .tokens import token_issue, token_revoke
 
 
-class TokenView(ObtainAuthToken):
-    """Exchange a user name and password for an API token."""
+class TokenView(APIView):
+    """Exchange a user name and password for a new API token (one per
+    log-in; it ends at log-out, a password change, or when it expires)."""
 
+    authentication_classes = ()
+    permission_classes = ()
     parser_classes = (SafeJSONParser, FormParser)
+    serializer_class = AuthTokenSerializer
 
     @extend_schema(
         tags=["auth"],
@@ -37,9 +48,23 @@ class TokenView(ObtainAuthToken):
         address = throttling.client_address(request)
         throttling.login_attempt(username, address)
         # A wrong password raises here and leaves the attempt counted.
-        response = super().post(request, *args, **kwargs)
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
         throttling.login_succeeded(username, address)
-        return response
+        return Response({"token": token_issue(serializer.validated_data["user"])})
+
+
+class LogoutView(APIView):
+    """End the API token the request was made with."""
+
+    authentication_classes = (TokenWithRolesAuthentication,)
+    permission_classes = (IsAuthenticated,)
+
+    @extend_schema(tags=["auth"], request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        if isinstance(request.auth, ApiToken):
+            token_revoke(request.auth)
+        return Response(status=204)
 
 
 class LoginView(auth_views.LoginView):

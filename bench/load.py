@@ -141,10 +141,11 @@ def seed(orders: int) -> tuple[list[Job], list[Job]]:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.db import transaction
-    from rest_framework.authtoken.models import Token
     from tqdm import tqdm
 
     from accounts import roles
+    from accounts.models import ApiToken
+    from accounts.tokens import key_hash
     from orders.models import Discount, Merchant, Order, OrderItem, Tender
     from refundportal import clock
     from refunds.models import RefundPolicy
@@ -171,9 +172,16 @@ def seed(orders: int) -> tuple[list[Job], list[Job]]:
             User.groups.through.objects.bulk_create(
                 User.groups.through(user_id=u.pk, group_id=group.pk) for u in users
             )
-            keys = [secrets.token_hex(20) for _ in users]
-            Token.objects.bulk_create(
-                Token(key=k, user=u, created=now) for k, u in zip(keys, users, strict=True)
+            keys = [secrets.token_urlsafe(32) for _ in users]
+            ApiToken.objects.bulk_create(
+                ApiToken(
+                    key_hash=key_hash(k),
+                    user=u,
+                    created_at=now,
+                    last_used_at=now,
+                    auth_hash=u.get_session_auth_hash(),
+                )
+                for k, u in zip(keys, users, strict=True)
             )
             tokens += keys
             bar.update(len(users))
@@ -248,7 +256,17 @@ def seed(orders: int) -> tuple[list[Job], list[Job]]:
     # statistics saying "empty" make PostgreSQL plan their foreign-key checks
     # as sequential scans, plans each server connection keeps while the table
     # grows; a platform in operation never has them.
-    filled = (User, User.groups.through, Group, Token, Merchant, Order, OrderItem, Discount, Tender)
+    filled = (
+        User,
+        User.groups.through,
+        Group,
+        ApiToken,
+        Merchant,
+        Order,
+        OrderItem,
+        Discount,
+        Tender,
+    )
     tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in filled)
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {tables}")

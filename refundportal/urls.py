@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
-from accounts.views import LoginView, TokenView, home
+from accounts.views import LoginView, LogoutView, TokenView, home
 from refunds.public_pages import policy_page
 
 from .metrics import metrics_view
@@ -11,6 +11,7 @@ from .views import SchemaView, api_not_found, healthz
 
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/logout/", LogoutView.as_view(), name="api-logout"),
     path("", include("refunds.urls")),
     path("", include("finance.urls")),
     path("", include("analytics.urls")),

@@ -116,11 +116,10 @@ def api() -> APIClient:
 
 
 def client_as(user: Any) -> APIClient:
-    from rest_framework.authtoken.models import Token
+    from accounts.tokens import token_issue
 
-    token, _ = Token.objects.get_or_create(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user)}")
     client.user = user  # type: ignore[attr-defined]
     return client
 

@@ -59,6 +59,7 @@ COLUMNS = {
 TABLE = """
                                  anon   cust  agent senior    fin    mgr  integ norole  super
 POST auth/token/                  200    200    200    200    200    200    200    200    200
+POST auth/logout/                 401    204    204    204    204    204    204    204    204
 POST orders/                      401    403    403    403    403    403    201    403    201
 GET  orders/                      401    200    200    200    200    200    200    403    200
 GET  orders/{number}/             401    200    200    200    200    200    200    403    200
@@ -134,6 +135,7 @@ CALLS: dict[str, Call] = {
     "POST auth/token/": Call(
         an_order, lambda s: {"username": s.owner.get_username(), "password": PASSWORD}
     ),
+    "POST auth/logout/": Call(an_order),
     "POST orders/": Call(an_order, lambda s: OrderPayloadFactory(customer=s.owner.username)),
     "GET orders/": Call(an_order),
     "GET orders/{number}/": Call(an_order),

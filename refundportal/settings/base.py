@@ -34,7 +34,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
@@ -212,6 +211,11 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "refunds@refundportal.local")
 
 # --- API --------------------------------------------------------------------
+# API tokens end after this long without use, and this long after they
+# were issued, whatever their use (a log-in gives a new one).
+API_TOKEN_IDLE_HOURS = float(os.environ.get("API_TOKEN_IDLE_HOURS", "72"))
+API_TOKEN_MAX_HOURS = float(os.environ.get("API_TOKEN_MAX_HOURS", str(30 * 24)))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.TokenWithRolesAuthentication",

@@ -27,7 +27,7 @@ def test_the_token_and_the_roles_come_in_one_query():
     queries = _auth_queries(client_as(UserFactory(role=roles.CUSTOMER)))
 
     assert len(queries) == 1
-    assert "authtoken_token" in queries[0]
+    assert "accounts_apitoken" in queries[0]
 
 
 @pytest.mark.parametrize(

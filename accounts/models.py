@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ApiToken(models.Model):
+    """An API token, one per log-in. Only the SHA-256 of its key is kept:
+    the key itself is shown once, when it is issued."""
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField()
+    # The user's password fingerprint when the token was issued: a password
+    # change makes it differ, and the token stops working.
+    auth_hash = models.CharField(max_length=128)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"token {self.pk} of user {self.user_id}"
