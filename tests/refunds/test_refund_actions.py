@@ -137,6 +137,8 @@ def test_a_rejection_can_be_appealed_within_7_days(now, client, rejected):
     later = now + timedelta(days=7)
 
     with clock.frozen_at(later):
+        # A week later the customer logs in again: API tokens end when idle.
+        client = english(client_as(client.user))
         response = act(client, rejected, "appeal", reason="骑手已经取餐，但我是在取餐前取消的")
 
     assert response.status_code == 200
@@ -159,6 +161,7 @@ def test_a_rejection_can_be_appealed_within_7_days(now, client, rejected):
 
 def test_an_appeal_after_7_days_is_a_conflict(now, client, rejected):
     with clock.frozen_at(now + timedelta(days=7, seconds=1)):
+        client = english(client_as(client.user))  # logged in again: tokens end when idle
         assert client.get(refund_url(rejected["id"])).json()["can_appeal"] is False
         response = act(client, rejected, "appeal", reason="我出差了")
 
