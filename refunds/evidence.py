@@ -127,12 +127,15 @@ def process_photo(upload: IO[bytes], size: int) -> ProcessedPhoto:
     # JPEG's comment, for one), and a phone puts GPS coordinates there as
     # readily as in EXIF. Only what the pixels need is kept.
     image.info = {key: image.info[key] for key in KEPT_INFO if key in image.info}
+    # JPEG and WebP write a colour profile only when asked to: without it a
+    # wide-gamut phone photo shifts colour.
+    profile = image.info.get("icc_profile")
     if fmt == "JPEG":
-        image.save(output, "JPEG", quality=90, optimize=True)
+        image.save(output, "JPEG", quality=90, optimize=True, icc_profile=profile)
     elif fmt == "PNG":
         image.save(output, "PNG", optimize=True)
     else:
-        image.save(output, "WEBP", quality=90)
+        image.save(output, "WEBP", quality=90, icc_profile=profile)
     content = output.getvalue()
     return ProcessedPhoto(
         content=content,

@@ -258,6 +258,18 @@ def stored_photo(client: APIClient, data: bytes, name: str) -> tuple[bytes, Imag
     return content, Image.open(io.BytesIO(content))
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_the_colour_profile_is_kept(client, fmt):
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = photo_bytes(8, fmt=fmt, icc_profile=profile)
+
+    _, stored = stored_photo(client, data, f"wide.{fmt.lower()}")
+
+    assert stored.info.get("icc_profile") == profile
+
+
 def test_a_jpeg_comment_is_stripped(client):
     data = photo_bytes(7, comment=GPS_TEXT.encode())
     assert Image.open(io.BytesIO(data)).info["comment"] == GPS_TEXT.encode()
