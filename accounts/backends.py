@@ -11,19 +11,25 @@ from django.http import HttpRequest
 from .users import User, username_normalized
 
 
-def user_for_login(username: str) -> User | None:
-    """The user a typed name means: the one whose name normalizes the same;
-    when two names do (``Ann`` and ``ann``), only the exact one."""
+def users_named(username: str) -> list[User]:
+    """The users whose names normalize as ``username`` does."""
     typed = username.strip()
     normalized = username_normalized(username)
     # The exact name too: a database's case-insensitive match may know only
     # ASCII (SQLite), and a name stored in full width has no other spelling.
     matching = Q(username=typed) | Q(username__iexact=normalized)
-    candidates = [
+    return [
         user
         for user in User._default_manager.filter(matching)
         if username_normalized(user.username) == normalized
     ]
+
+
+def user_for_login(username: str) -> User | None:
+    """The user a typed name means: the one whose name normalizes the same;
+    when two names do (``Ann`` and ``ann``), only the exact one."""
+    typed = username.strip()
+    candidates = users_named(username)
     if len(candidates) == 1:
         return candidates[0]
     return next((user for user in candidates if user.username == typed), None)

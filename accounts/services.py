@@ -10,6 +10,7 @@ from refundportal import clock
 from refundportal.api import ApplicationError
 
 from . import roles
+from .backends import users_named
 
 
 def user_create(
@@ -31,6 +32,13 @@ def user_create(
         raise ApplicationError("validation_error", "A user name is required.")
     if joined_days_ago is not None and joined_days_ago < 0:
         raise ApplicationError("validation_error", "--joined-days-ago cannot be negative.")
+    taken = users_named(username)
+    if taken:
+        # Log-in compares names normalized: a look-alike of an existing name
+        # could never log in by itself.
+        raise ApplicationError(
+            "conflict", f"A user named {taken[0].username!r} already exists.", 409
+        )
     User = get_user_model()
     try:
         with transaction.atomic():

@@ -68,6 +68,14 @@ def test_an_existing_name_is_an_error_and_leaves_the_user_alone():
     assert User.objects.filter(username="carol").count() == 1
 
 
+@pytest.mark.parametrize("look_alike", ["Carol", "CAROL", "ｃａｒｏｌ", " carol"])
+def test_a_name_that_logs_in_as_an_existing_one_is_refused(look_alike):
+    UserFactory(username="carol", role="customer")
+    with pytest.raises(CommandError, match="carol"):
+        create_user(look_alike, "--role", "agent", "--password", "other-password")
+    assert User.objects.count() == 1
+
+
 def test_an_unknown_role_is_an_error():
     with pytest.raises(CommandError, match="admin"):
         create_user("dave", "--role", "admin")
