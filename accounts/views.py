@@ -31,7 +31,6 @@ class TokenView(APIView):
     authentication_classes = ()
     permission_classes = ()
     parser_classes = (SafeJSONParser, FormParser)
-    serializer_class = AuthTokenSerializer
 
     @extend_schema(
         tags=["auth"],

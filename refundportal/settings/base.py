@@ -162,6 +162,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
     },
     "evidence-purge": {"task": "refunds.tasks.evidence_purge_task", "schedule": timedelta(hours=1)},
+    "token-purge": {"task": "accounts.tasks.token_purge_task", "schedule": timedelta(hours=1)},
 }
 
 # --- Auth -----------------------------------------------------------------
