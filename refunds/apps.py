@@ -18,12 +18,18 @@ class RefundsConfig(AppConfig):
         from . import tasks  # noqa: F401  (registers the tasks services send by name)
         from .presenters import register_sentences
         from .receivers import refund_failed_order
-        from .services import evidence_purge, payout_sweep, sla_sweep
+        from .services import (
+            evidence_purge,
+            payout_sweep,
+            refund_customer_timeouts,
+            sla_sweep,
+        )
 
         register_sentences()
         periodic.register("sla_sweep")(sla_sweep)
         periodic.register("payout_sweep")(payout_sweep)
         periodic.register("evidence_purge")(evidence_purge)
+        periodic.register("customer_reply_timeout")(refund_customer_timeouts)
         order_failed.connect(refund_failed_order, dispatch_uid="refunds.refund_failed_order")
         post_migrate.connect(grant_manager_permissions, sender=self)
 
@@ -36,6 +42,7 @@ MANAGER_PERMISSIONS = [
     ("refunds", "view_refundrequest"),
     ("refunds", "view_timelineevent"),
     ("refunds", "view_feedback"),
+    ("refunds", "view_message"),
     ("payouts", "view_payout"),
     ("orders", "view_order"),
     ("orders", "view_merchant"),

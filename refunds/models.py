@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, OrderItem, equal_to_the_cent, money_field
 
-from .states import RefundStatus
+from .states import OPEN, RefundStatus
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,17 @@ class RefundPolicy(models.Model):
     )
     appeal_days = models.PositiveIntegerField(_("appeal window (days)"), default=7)
     review_sla_hours = models.PositiveIntegerField(_("review SLA (h)"), default=24)
+    customer_reply_hours = models.PositiveIntegerField(
+        _("customer reply window (h)"),
+        default=48,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A request waiting for the customer's answer is rejected when none comes this long."
+        ),
+    )
+    nudge_interval_minutes = models.PositiveIntegerField(
+        _("time between nudges (min)"), default=120, validators=[MinValueValidator(1)]
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -181,6 +193,10 @@ class Evidence(models.Model):
     phash_band2 = models.IntegerField(db_index=True)
     phash_band3 = models.IntegerField(db_index=True)
     for_appeal = models.BooleanField(default=False)
+    # A photo sent in the conversation: it counts in its request's photos.
+    message = models.ForeignKey(
+        "Message", on_delete=models.PROTECT, null=True, blank=True, related_name="evidence"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -245,6 +261,15 @@ class RefundRequest(models.Model):
     claim_expires_at = models.DateTimeField(null=True, blank=True)
     payout_delay_alerted = models.BooleanField(default=False)
 
+    # Waiting for the customer's answer (``awaiting_customer``): since when
+    # and until when; ``customer_wait`` sums every finished wait (the review
+    # clock stood still meanwhile).
+    awaiting_since = models.DateTimeField(null=True, blank=True)
+    customer_reply_due_at = models.DateTimeField(null=True, blank=True)
+    customer_wait = models.DurationField(default=timedelta(0))
+    nudge_count = models.PositiveSmallIntegerField(default=0)
+    nudged_at = models.DateTimeField(null=True, blank=True)
+
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -269,7 +294,7 @@ class RefundRequest(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["order"],
-                condition=Q(status=RefundStatus.PENDING_REVIEW),
+                condition=Q(status__in=sorted(OPEN)),
                 name="refund_one_open_request_per_order",
             ),
         ]
@@ -312,11 +337,13 @@ class RefundItem(models.Model):
 
 
 class AppendOnlyQuerySet(models.QuerySet):
+    """Rows of a record kept for good (the timeline, the conversation)."""
+
     def update(self, **kwargs: Any) -> int:
-        raise PermissionError("the timeline is append-only")
+        raise PermissionError(f"{self.model._meta.verbose_name_plural} are append-only")
 
     def delete(self) -> Any:
-        raise PermissionError("the timeline is append-only")
+        raise PermissionError(f"{self.model._meta.verbose_name_plural} are append-only")
 
 
 class TimelineEvent(models.Model):
@@ -359,6 +386,38 @@ class TimelineEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("the timeline is append-only")
+
+
+class Message(models.Model):
+    """One message of a request's conversation between the customer and
+    the platform's people. Append-only, like the timeline. An agent's
+    message that ``asks_customer`` moved the request to wait for the answer."""
+
+    request = models.ForeignKey(RefundRequest, on_delete=models.PROTECT, related_name="messages")
+    at = models.DateTimeField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_role = models.CharField(max_length=20)
+    body = models.TextField(_("message"))
+    asks_customer = models.BooleanField(default=False)
+
+    objects: ClassVar[Any] = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["request", "at"])]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return f"message {self.pk} on #{self.request_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("the conversation is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("the conversation is append-only")
 
 
 class Appeal(models.Model):

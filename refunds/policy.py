@@ -277,6 +277,14 @@ def decision_message(rule: str, outcome: str, facts: dict[str, Any]) -> str:
             "not refunded once the food is on its way."
         ),
         "R15": lambda: _("An agent will review your request."),
+        # Not a filing rule: the conversation's timeout (SPEC 11).
+        "C1": lambda: (
+            _(
+                "Customer service asked you for more and no answer came within %(hours)s h, "
+                "so the request is rejected. You can appeal within %(days)s days."
+            )
+            % {"hours": f.get("hours"), "days": f.get("appeal_days")}
+        ),
     }
     if rule == "R9":
         if outcome == "refused":

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -38,6 +38,14 @@ PAYOUT_FAILED = "refund.payout_failed"
 ESCALATED = "refund.escalated"  # facts: percent
 PAYOUT_REROUTED = "payout.rerouted"  # facts: amount, note (finance's words); staff only
 PAID_TO_BALANCE = "payout.paid_to_balance"  # facts: amount; what the customer reads
+ASKED_CUSTOMER = "refund.asked_customer"  # facts: reply_due_at
+CUSTOMER_ANSWERED = "refund.customer_answered"
+NUDGED = "refund.nudged"  # facts: count
+
+
+def local_time(at: datetime) -> str:
+    """A time as people here read it: China Standard Time, to the minute."""
+    return formats.date_format(timezone.localtime(at), "Y-m-d H:i")
 
 
 def _decision(facts: Mapping[str, Any]) -> str:
@@ -68,6 +76,25 @@ def register_sentences() -> None:
         ),
     )
     sentences.register(PAYOUT_REROUTED, _rerouted)
+    sentences.register(
+        ASKED_CUSTOMER,
+        lambda facts: (
+            _("Customer service asked the customer for more; the answer is due by %(time)s.")
+            % {"time": local_time(datetime.fromisoformat(facts["reply_due_at"]))}
+            if facts.get("reply_due_at")
+            else _("Customer service asked the customer for more.")
+        ),
+    )
+    sentences.register(
+        CUSTOMER_ANSWERED, lambda facts: _("The customer answered; the review goes on.")
+    )
+    sentences.register(
+        NUDGED,
+        lambda facts: (
+            _("The customer asked for a faster answer (nudge %(count)s).")
+            % {"count": facts.get("count", 1)}
+        ),
+    )
     sentences.register(
         PAID_TO_BALANCE,
         lambda facts: (

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from accounts import roles
 from orders.models import Order
@@ -19,12 +19,13 @@ from refundportal import clock
 from .models import (
     DecisionSource,
     Evidence,
+    Message,
     Reason,
     RefundPolicy,
     RefundRequest,
     TimelineEvent,
 )
-from .states import CLAIMING, SETTLED, RefundStatus
+from .states import CLAIMING, OPEN, SETTLED, RefundStatus
 
 # (order id, status, line, units, approved amount, requested amount) of a
 # request's line: what the claims on an order's lines are summed from.
@@ -49,7 +50,7 @@ def _claims(rows: Iterable[ClaimRow]) -> tuple[dict[int, dict[str, Claim]], set[
     for order_id, status, line, quantity, approved, amount in rows:
         if status not in CLAIMING:
             continue
-        if status == RefundStatus.PENDING_REVIEW:
+        if status in OPEN:
             under_review.add(order_id)
         if line is None:
             continue
@@ -102,7 +103,7 @@ def standing_of(order: Order, since: datetime, rows: Iterable[Any]) -> Standing:
         if row[0] != order.pk:
             continue
         on_order.append(row)
-        if status == RefundStatus.PENDING_REVIEW:
+        if status in OPEN:
             open_request = pk
         if reason == Reason.LATE_DELIVERY and status in CLAIMING:
             late_compensated_by = late_compensated_by or pk
@@ -150,6 +151,15 @@ def refund_queryset_for(user: Any) -> QuerySet[RefundRequest]:
     return qs.none()
 
 
+def conversation(refund: RefundRequest) -> QuerySet[Message]:
+    """A request's messages, oldest first, with their photos."""
+    return (
+        Message.objects.filter(request=refund)
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("id")))
+        .order_by("at", "id")
+    )
+
+
 def late_compensation(refund: RefundRequest) -> RefundRequest | None:
     """Another request on the same order that compensates its lateness
     (granted, or being decided): what agents see as "already compensated"."""
@@ -164,9 +174,9 @@ def late_compensation(refund: RefundRequest) -> RefundRequest | None:
 
 
 def open_request_on(order_id: int) -> int | None:
-    """The id of the order's request under review, if any."""
+    """The id of the order's request being decided, if any."""
     return (
-        RefundRequest.objects.filter(order_id=order_id, status=RefundStatus.PENDING_REVIEW)
+        RefundRequest.objects.filter(order_id=order_id, status__in=OPEN)
         .values_list("pk", flat=True)
         .first()
     )
@@ -258,10 +268,25 @@ def can_give_feedback(request: RefundRequest, *, rated: bool | None = None) -> b
     return not (has_feedback(request) if rated is None else rated)
 
 
-def review_queue(user: Any, params: Any) -> QuerySet[RefundRequest]:
-    """Pending requests for a reviewer: escalated first, then by review due
+def customer_reply_overdue(at: datetime) -> QuerySet[RefundRequest]:
+    """Requests still waiting for an answer their customer owed by ``at``."""
+    return RefundRequest.objects.filter(
+        status=RefundStatus.AWAITING_CUSTOMER, customer_reply_due_at__lte=at
+    ).order_by("customer_reply_due_at", "pk")
+
+
+# The queue's order: escalated first, then the ones their customers hurried
+# (the earliest nudge first), then the most urgent review time.
+QUEUE_ORDER = ("-escalated", F("nudged_at").asc(nulls_last=True), "review_due_at", "id")
+
+
+def review_queue(
+    user: Any, params: Any, *, status: str = RefundStatus.PENDING_REVIEW
+) -> QuerySet[RefundRequest]:
+    """Requests for a reviewer in ``status`` (under review, or waiting for
+    their customers): escalated first, then nudged, then by review due
     time. Escalated requests and appeals are for senior agents only."""
-    qs = refund_queryset_for(user).filter(status=RefundStatus.PENDING_REVIEW)
+    qs = refund_queryset_for(user).filter(status=status)
     if roles.SENIOR_AGENT not in roles.user_roles(user):
         qs = qs.filter(escalated=False).exclude(appeal__isnull=False)
     else:
@@ -282,4 +307,6 @@ def review_queue(user: Any, params: Any) -> QuerySet[RefundRequest]:
         qs = qs.filter(assignee__isnull=True)
     elif assignee:
         qs = qs.filter(assignee__username=assignee)
-    return qs.order_by("-escalated", "review_due_at", "id")
+    if status == RefundStatus.AWAITING_CUSTOMER:
+        return qs.order_by("customer_reply_due_at", "id")
+    return qs.order_by(*QUEUE_ORDER)

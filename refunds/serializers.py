@@ -1,3 +1,4 @@
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -10,11 +11,15 @@ from accounts import roles
 from orders.serializers import ORDER_NUMBER_PATTERN
 from refundportal.api import MAX_ID, BuiltOnceModelSerializer, StrictSerializer
 
-from .models import Evidence, Reason, RefundRequest
+from .models import Evidence, Message, Reason, RefundRequest
 from .presenters import RefundView, breakdown_rows, decision_note, timeline_steps, view_of
 from .selectors import can_appeal, can_give_feedback
-from .services import MAX_PHOTOS, NOTE_MAX_LENGTH
+from .services import MAX_PHOTOS, MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH
 from .states import RefundStatus
+
+
+def _local_iso(at: datetime | None) -> str | None:
+    return timezone.localtime(at).isoformat() if at else None
 
 
 def money_out() -> serializers.DecimalField:
@@ -68,6 +73,38 @@ class NoteSerializer(StrictSerializer):
         default=True,
         help_text="Staff only when true (the default); otherwise the customer sees it too.",
     )
+
+
+class MessageCreateSerializer(StrictSerializer):
+    body = serializers.CharField(max_length=MESSAGE_MAX_LENGTH)
+    evidence = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        default=list,
+        max_length=MAX_PHOTOS,
+        help_text="Ids of photos uploaded with `POST /evidence/`; 6 per request in all.",
+    )
+    awaiting_customer = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "Agents only, on a request under review: ask the customer and wait for the "
+            "answer (status `awaiting_customer`; the review clock stops)."
+        ),
+    )
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author_role = serializers.CharField()
+    evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Message
+        fields = ["id", "at", "author_role", "body", "evidence"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_evidence(self, message: Message) -> list[int]:
+        return [photo.pk for photo in message.evidence.all()]
 
 
 class FeedbackSerializer(StrictSerializer):
@@ -153,6 +190,18 @@ class SlaSerializer(serializers.Serializer):
     escalated = serializers.BooleanField()
 
 
+class WaitingSerializer(serializers.Serializer):
+    since = serializers.DateTimeField(help_text="Since when (the review clock stands still).")
+    reply_due_at = serializers.DateTimeField(
+        help_text="Without the customer's answer by then, the request is rejected."
+    )
+
+
+class NudgeSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    last_at = serializers.DateTimeField(allow_null=True)
+
+
 class RiskSerializer(serializers.Serializer):
     score = serializers.IntegerField()
     level = serializers.CharField()
@@ -168,6 +217,8 @@ class RefundSerializer(BuiltOnceModelSerializer):
     payouts = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
     sla = serializers.SerializerMethodField()
+    waiting = serializers.SerializerMethodField()
+    nudges = serializers.SerializerMethodField()
     can_appeal = serializers.SerializerMethodField()
     can_give_feedback = serializers.SerializerMethodField()
     risk = serializers.SerializerMethodField(help_text="Staff only.")
@@ -190,6 +241,8 @@ class RefundSerializer(BuiltOnceModelSerializer):
             "payouts",
             "timeline",
             "sla",
+            "waiting",
+            "nudges",
             "can_appeal",
             "can_give_feedback",
             "created_at",
@@ -254,6 +307,22 @@ class RefundSerializer(BuiltOnceModelSerializer):
             "breached": refund.breached,
             "escalated": refund.escalated,
         }
+
+    @extend_schema_field(WaitingSerializer(allow_null=True))
+    def get_waiting(self, view: RefundView) -> dict[str, Any] | None:
+        """While the request waits for its customer's answer."""
+        refund = view.request
+        if refund.status != RefundStatus.AWAITING_CUSTOMER or not refund.awaiting_since:
+            return None
+        return {
+            "since": _local_iso(refund.awaiting_since),
+            "reply_due_at": _local_iso(refund.customer_reply_due_at),
+        }
+
+    @extend_schema_field(NudgeSerializer)
+    def get_nudges(self, view: RefundView) -> dict[str, Any]:
+        refund = view.request
+        return {"count": refund.nudge_count, "last_at": _local_iso(refund.nudged_at)}
 
     def get_can_appeal(self, view: RefundView) -> bool:
         return can_appeal(view.request, self.context.get("policy"), appealed=view.appealed)

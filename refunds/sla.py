@@ -2,6 +2,7 @@
 services that act on them and the pages that show them read them here."""
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 
@@ -36,3 +37,20 @@ def filing_closes_at(
     delivered = order_status == OrderStatus.DELIVERED and delivered_at is not None
     anchor = delivered_at if delivered and delivered_at else promised_at
     return anchor + timedelta(hours=window_hours)
+
+
+def customer_waited(refund: Any, now: datetime) -> timedelta:
+    """How long a request has waited for its customer's answers in all
+    (``customer_wait``), the running wait included: time the review clock
+    stood still."""
+    since = refund.awaiting_since
+    running = max(now - since, timedelta(0)) if since else timedelta(0)
+    return refund.customer_wait + running
+
+
+def escalates_at(refund: Any) -> datetime:
+    """When an undecided request is escalated: at 80 % of its review time,
+    counted from its creation without the time it waited for its customer
+    (the clock stood still then, and its due time moved on by as much)."""
+    starts_at = refund.created_at + refund.customer_wait
+    return starts_at + (refund.review_due_at - starts_at) * ESCALATE_AT_FRACTION

@@ -24,6 +24,7 @@ class RefundRequest(Protocol):
 
 class RefundStatus(models.TextChoices):
     PENDING_REVIEW = "pending_review", _("Pending review")
+    AWAITING_CUSTOMER = "awaiting_customer", _("Waiting for the customer")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     CANCELLED = "cancelled", _("Cancelled")
@@ -38,7 +39,12 @@ INITIAL = frozenset({S.PENDING_REVIEW, S.APPROVED, S.REJECTED})
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     # To refunded: the appeal of a refunded partial approval, rejected.
-    S.PENDING_REVIEW: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED, S.REFUNDED}),
+    S.PENDING_REVIEW: frozenset(
+        {S.APPROVED, S.REJECTED, S.CANCELLED, S.REFUNDED, S.AWAITING_CUSTOMER}
+    ),
+    # The customer answers (back to review), never does (rejected), or
+    # gives up (cancelled).
+    S.AWAITING_CUSTOMER: frozenset({S.PENDING_REVIEW, S.REJECTED, S.CANCELLED}),
     S.REJECTED: frozenset({S.PENDING_REVIEW}),  # an appeal
     S.APPROVED: frozenset({S.REFUNDED, S.PAYOUT_FAILED}),
     S.PAYOUT_FAILED: frozenset({S.REFUNDED}),
@@ -48,7 +54,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 # Requests whose claim on the order's money stands; a rejected or cancelled
 # request gives its claim back.
-CLAIMING = frozenset({S.PENDING_REVIEW, S.APPROVED, S.REFUNDED, S.PAYOUT_FAILED})
+CLAIMING = frozenset(
+    {S.PENDING_REVIEW, S.AWAITING_CUSTOMER, S.APPROVED, S.REFUNDED, S.PAYOUT_FAILED}
+)
+# Requests still being decided: an order has at most one, and a new request
+# on it is refused while one is (rule R3). The customer may cancel them.
+OPEN = frozenset({S.PENDING_REVIEW, S.AWAITING_CUSTOMER})
 # Requests that only an appeal can move on, if anything: once their appeal
 # window has passed they are closed for good.
 SETTLED = frozenset({S.REFUNDED, S.REJECTED, S.CANCELLED})

@@ -10,12 +10,17 @@ from django.utils.dateparse import parse_datetime
 
 from refundportal import clock
 
-from .services import escalation, paying, photos
+from .services import conversation, escalation, paying, photos
 
 
 @shared_task(name="refunds.tasks.sla_sweep_task", acks_late=True)
 def sla_sweep_task() -> dict[str, int]:
     return escalation.sla_sweep(clock.now())
+
+
+@shared_task(name="refunds.tasks.customer_reply_timeout_task", acks_late=True)
+def customer_reply_timeout_task() -> dict[str, int]:
+    return conversation.refund_customer_timeouts(clock.now())
 
 
 @shared_task(name="refunds.tasks.evidence_purge_task", acks_late=True)

@@ -25,12 +25,14 @@ from . import services
 from .evidence import UploadThrottle, process_photo
 from .models import Evidence, Reason, RefundPolicy
 from .presenters import assessed_rows
-from .selectors import claims_for_orders, refund_queryset_for, review_queue
+from .selectors import claims_for_orders, conversation, refund_queryset_for, review_queue
 from .serializers import (
     AppealSerializer,
     DecideSerializer,
     EvidenceSerializer,
     FeedbackSerializer,
+    MessageCreateSerializer,
+    MessageSerializer,
     NoteSerializer,
     PreviewSerializer,
     RefundCreateSerializer,
@@ -61,7 +63,7 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     serializer_class = RefundSerializer
 
     def get_permissions(self) -> list[Any]:
-        if self.action in ("create", "preview", "cancel", "appeal", "feedback"):
+        if self.action in ("create", "preview", "cancel", "appeal", "feedback", "nudge"):
             return [IsCustomer()]
         if self.action in ("claim", "decide"):
             return [IsReviewer()]
@@ -78,7 +80,7 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_queryset(self) -> Any:
         qs = refund_queryset_for(self.request.user)
-        if self.action in ("cancel", "appeal", "feedback"):
+        if self.action in ("cancel", "appeal", "feedback", "nudge"):
             # The customer's own requests only, even for one who also holds a
             # staff role and so may read every request.
             qs = qs.filter(customer_id=self.request.user.pk)
@@ -238,6 +240,60 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             internal=incoming.validated_data["internal"],
         )
         return self._respond(refund.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={200: MessageSerializer(many=True)},
+        description=(
+            "The request's conversation, oldest first: the customer who filed it and staff "
+            "read it. Staff notes marked internal are on the timeline, never here."
+        ),
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=MessageCreateSerializer,
+        responses={201: MessageSerializer},
+        description=(
+            "Write on the request's conversation (1-2,000 characters, photos counted in the "
+            "request's 6). An agent's message with `awaiting_customer: true` on a request "
+            "under review moves it to `awaiting_customer` (409 `conflict` in any other status; "
+            "400 `validation_error` from anyone but an agent); the customer's answer moves it "
+            "back. A closed request (refunded, rejected, cancelled) answers 409 `conflict`."
+        ),
+    )
+    @action(detail=True, methods=["get", "post"], serializer_class=MessageSerializer)
+    def messages(self, request: Request, pk: str | None = None) -> Response:
+        refund = self.get_object()
+        if request.method == "POST":
+            incoming = MessageCreateSerializer(data=request.data)
+            incoming.is_valid(raise_exception=True)
+            data = incoming.validated_data
+            message = services.refund_message_post(
+                refund=refund,
+                author=signed_in(request.user),
+                body=data["body"],
+                evidence_ids=data["evidence"],
+                awaiting_customer=data["awaiting_customer"],
+            )
+            return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+        page = self.paginate_queryset(conversation(refund))
+        return self.get_paginated_response(MessageSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: RefundSerializer},
+        description=(
+            "Hurry a request waiting for a decision (催办): it moves up the queue and whoever "
+            "holds it is told. At most once every 2 hours (a policy setting): else 429 "
+            "`throttled` with `retry_after` in seconds."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def nudge(self, request: Request, pk: str | None = None) -> Response:
+        refund = self.get_object()
+        services.refund_nudge(refund=refund, customer=signed_in(request.user))
+        return self._respond(refund.pk)
 
 
 @extend_schema(

@@ -76,6 +76,9 @@ POST refunds/{id}/feedback/       401    201    403    403    403    403    403 
 POST refunds/{id}/claim/          401    403    200    200    403    403    403    403    200
 POST refunds/{id}/decide/         401    403    200    200    403    403    403    403    200
 POST refunds/{id}/notes/          401    403    201    201    201    201    403    403    201
+GET  refunds/{id}/messages/       401    200    200    200    200    200    403    403    200
+POST refunds/{id}/messages/       401    201    201    201    201    201    403    403    201
+POST refunds/{id}/nudge/          401    200    403    403    403    403    403    403    404
 GET  review-queue/                401    403    200    200    403    403    403    403    200
 GET  payouts/                     401    403    403    403    200    200    403    403    200
 GET  payouts/{id}/                401    403    403    403    200    200    403    403    200
@@ -160,6 +163,9 @@ CALLS: dict[str, Call] = {
         a_request_under_review, lambda s: {"decision": "reject", "note": "照片看不出问题"}
     ),
     "POST refunds/{id}/notes/": Call(a_request_under_review, lambda s: {"note": "已联系商家核实"}),
+    "GET refunds/{id}/messages/": Call(a_request_under_review),
+    "POST refunds/{id}/messages/": Call(a_request_under_review, lambda s: {"body": "汤是凉的"}),
+    "POST refunds/{id}/nudge/": Call(a_request_under_review),
     "GET review-queue/": Call(a_request_under_review),
     "GET payouts/": Call(a_failed_payout),
     "GET payouts/{id}/": Call(a_failed_payout),

@@ -5,6 +5,8 @@ each takes the locks in one order (order, request, payout).
 - ``filing``: filing with auto-review, and its preview
 - ``customer``: cancelling, appealing, rating
 - ``review``: an agent's claim and decision
+- ``conversation``: messages with the customer, waiting for the customer's
+  answer (and its timeout), the customer's nudge
 - ``paying``: payouts for an approval, their attempts and answers, finance's
   retry and reroute, the payout sweep
 - ``escalation``: the review and payout timers
@@ -16,6 +18,12 @@ The names below are the services' public face; callers import them from
 here.
 """
 
+from .conversation import (
+    MESSAGE_MAX_LENGTH,
+    refund_customer_timeouts,
+    refund_message_post,
+    refund_nudge,
+)
 from .customer import refund_appeal, refund_cancel, refund_feedback
 from .escalation import sla_sweep
 from .filing import MAX_PHOTOS, Filed, refund_file, refund_file_for_failed_order, refund_preview
@@ -34,6 +42,7 @@ from .review import refund_check_reviewer, refund_claim, refund_decide
 
 __all__ = [
     "MAX_PHOTOS",
+    "MESSAGE_MAX_LENGTH",
     "NOTE_MAX_LENGTH",
     "AttemptReport",
     "Filed",
@@ -48,12 +57,15 @@ __all__ = [
     "refund_cancel",
     "refund_check_reviewer",
     "refund_claim",
+    "refund_customer_timeouts",
     "refund_decide",
     "refund_feedback",
     "refund_file",
     "refund_file_for_failed_order",
+    "refund_message_post",
     "refund_note",
     "refund_note_add",
+    "refund_nudge",
     "refund_payouts_create",
     "refund_preview",
     "refund_sync_payouts",

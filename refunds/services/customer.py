@@ -13,7 +13,7 @@ from notifications.services import notify
 from refundportal import clock
 from refundportal.api import ApplicationError, Conflict
 
-from .. import presenters, states
+from .. import presenters, sla, states
 from ..assessment import fields_error
 from ..models import Appeal, Evidence, Feedback, RefundPolicy, RefundRequest
 from ..selectors import (
@@ -23,7 +23,7 @@ from ..selectors import (
     open_request_on,
     order_refundable_now,
 )
-from ..states import RefundStatus
+from ..states import OPEN, RefundStatus
 from .common import locked_request, notify_status
 from .filing import MAX_PHOTOS, photos_to_attach, request_open
 
@@ -31,16 +31,23 @@ from .filing import MAX_PHOTOS, photos_to_attach, request_open
 def refund_cancel(*, request: RefundRequest, customer: User) -> RefundRequest:
     with transaction.atomic():
         locked = locked_request(request.pk)
-        if locked.status != RefundStatus.PENDING_REVIEW:
+        if locked.status not in OPEN:
             raise Conflict(_("Only a request still under review can be cancelled."))
+        now = clock.now()
         states.move(
             locked,
             RefundStatus.CANCELLED,
-            at=clock.now(),
+            at=now,
             actor=customer,
             actor_role=roles.CUSTOMER,
             message=presenters.CANCELLED_BY_CUSTOMER,
-            changes={"assignee": None, "claim_expires_at": None},
+            changes={
+                "assignee": None,
+                "claim_expires_at": None,
+                "awaiting_since": None,
+                "customer_reply_due_at": None,
+                "customer_wait": sla.customer_waited(locked, now),
+            },
         )
         notify_status(locked, None)
     return locked

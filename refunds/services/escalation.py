@@ -5,7 +5,6 @@ approved refunds still unpaid."""
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import DurationField, ExpressionWrapper, F
 
 from accounts import roles
 from notifications.services import notify, notify_role
@@ -23,9 +22,8 @@ def sla_sweep(at: datetime) -> dict[str, int]:
     run at the same time change nothing."""
     escalated = breached = delayed = 0
     pending = RefundRequest.objects.filter(status=RefundStatus.PENDING_REVIEW)
-    window = ExpressionWrapper(F("review_due_at") - F("created_at"), output_field=DurationField())
-    for refund in pending.filter(escalated=False).annotate(window=window).select_related("order"):
-        if at >= refund.created_at + refund.window * sla.ESCALATE_AT_FRACTION:
+    for refund in pending.filter(escalated=False).select_related("order"):
+        if at >= sla.escalates_at(refund):
             with transaction.atomic():
                 updated = RefundRequest.objects.filter(
                     pk=refund.pk, status=RefundStatus.PENDING_REVIEW, escalated=False

@@ -25,11 +25,11 @@ from .common import locked_request, notify_status
 from .paying import refund_payouts_create
 
 
-def _claim_is_live(refund: RefundRequest, now: datetime) -> bool:
+def claim_is_live(refund: RefundRequest, now: datetime) -> bool:
     return bool(refund.assignee_id and refund.claim_expires_at and refund.claim_expires_at > now)
 
 
-def _check_reviewer(refund: RefundRequest, agent: User) -> None:
+def check_reviewer(refund: RefundRequest, agent: User) -> None:
     """Escalated requests and appeals are for senior agents only, and never
     for the agent who rejected the request before."""
     held = roles.user_roles(agent)
@@ -52,7 +52,7 @@ def refund_check_reviewer(*, refund: RefundRequest, agent: User) -> None:
     """Raise unless ``agent`` may review ``refund``: the staff pages ask
     before they show a request, with the same rule claiming and deciding
     apply."""
-    _check_reviewer(refund, agent)
+    check_reviewer(refund, agent)
 
 
 def refund_claim(*, refund: RefundRequest, agent: User) -> RefundRequest:
@@ -64,8 +64,8 @@ def refund_claim(*, refund: RefundRequest, agent: User) -> RefundRequest:
         locked = locked_request(refund.pk)
         if locked.status != RefundStatus.PENDING_REVIEW:
             raise Conflict(_("Only a request under review can be claimed."))
-        _check_reviewer(locked, agent)
-        if _claim_is_live(locked, now) and locked.assignee_id != agent.pk:
+        check_reviewer(locked, agent)
+        if claim_is_live(locked, now) and locked.assignee_id != agent.pk:
             raise Conflict(
                 _("%(name)s is working on this request.")
                 % {"name": locked.assignee.get_username() if locked.assignee else "?"}
@@ -95,8 +95,8 @@ def refund_decide(
         locked = locked_request(refund.pk)
         if locked.status != RefundStatus.PENDING_REVIEW:
             raise Conflict(_("Only a request under review can be decided."))
-        _check_reviewer(locked, agent)
-        if _claim_is_live(locked, now) and locked.assignee_id != agent.pk:
+        check_reviewer(locked, agent)
+        if claim_is_live(locked, now) and locked.assignee_id != agent.pk:
             raise Conflict(_("Another agent holds this request; wait or ask them."))
         if decision == "reject" and not note:
             raise fields_error("note", _("A rejection needs a note for the customer."))

@@ -93,7 +93,7 @@ def test_a_password_change_ends_every_token(api):
 
     response = with_token(key).get("/api/v1/orders/")
     assert response.status_code == 401
-    assert "log in again" in response.json()["detail"]
+    assert response.json()["detail"] == "令牌已过期，请重新登录。"
     assert not ApiToken.objects.filter(user=user).exists()
 
 
