@@ -24,7 +24,14 @@ from refundportal import clock
 from refundportal.api import ApplicationError
 from refunds.evidence import process_photo
 from refunds.models import Reason, RefundRequest
-from refunds.services import evidence_store, refund_decide, refund_feedback, refund_file
+from refunds.services import (
+    evidence_store,
+    refund_decide,
+    refund_feedback,
+    refund_file,
+    refund_message_post,
+    refund_nudge,
+)
 from refunds.states import RefundStatus
 
 from .draws import generator
@@ -38,6 +45,18 @@ RECENT_DAYS = 2
 RECENT_SHARE = 0.5
 QUEUE_HOURS = timedelta(hours=20)  # requests this fresh are left to the agents
 QUEUE_FLOOR = 3  # at least this many fresh requests wait for the agents after seeding
+ASK_SHARE = 0.2  # of the requests agents decide, those they first ask the customer about
+# What agents ask, and what customers answer (the demo speaks Chinese).
+QUESTIONS = (
+    "照片有些模糊，麻烦再拍一张清晰的餐品照片。",
+    "请问具体是哪一份餐品缺少了？方便的话拍一下小票。",
+    "请拍一下外包装的照片，方便我们和商家核实。",
+)
+ANSWERS = (
+    "已补拍，请查看。",
+    "少了一份米饭，小票上有的。",
+    "包装袋破了，汤洒了一半。",
+)
 
 # Every reason, the most often filed first: histories built in bulk (the
 # KPI benchmark, the dashboard tests) draw an index from an exponential
@@ -72,6 +91,7 @@ class RefundSeedResult:
     refused: int = 0
     decided: int = 0
     rated: int = 0
+    asked: int = 0
 
 
 def _rng(*key: object) -> random.Random:
@@ -185,6 +205,8 @@ def _seed_refunds(share: float, progress: Progress | None) -> RefundSeedResult:
         if progress is not None:
             progress(1, len(chosen))
     _fill_queue(now, result)
+    _liven_queue(now, result)
+    _fill_queue(now, result)  # the one now waiting for its customer is not in the queue
     return result
 
 
@@ -231,6 +253,32 @@ def _fill_queue(now: datetime, result: RefundSeedResult) -> None:
         waiting += 1
 
 
+def _liven_queue(now: datetime, result: RefundSeedResult) -> None:
+    """Of the fresh requests in the queue, customer service has asked one
+    customer for more (still unanswered), and one customer has nudged."""
+    if RefundRequest.objects.filter(status=RefundStatus.AWAITING_CUSTOMER).exists():
+        return  # seeded before
+    agent = get_user_model().objects.filter(username=AGENT).first()
+    fresh = RefundRequest.objects.filter(
+        status=RefundStatus.PENDING_REVIEW, escalated=False, created_at__gt=now - QUEUE_HOURS
+    ).select_related("customer")
+    queue = list(fresh.order_by("created_at", "pk")[:2])
+    if agent is None or len(queue) < 2:
+        return
+    asked, nudged = queue
+    rng = _rng("queue", asked.pk)
+    try:
+        with clock.frozen_at(min(asked.created_at + timedelta(hours=2), now)):
+            refund_message_post(
+                refund=asked, author=agent, body=rng.choice(QUESTIONS), awaiting_customer=True
+            )
+        result.asked += 1
+        with clock.frozen_at(min(nudged.created_at + timedelta(hours=3), now)):
+            refund_nudge(refund=nudged, customer=nudged.customer)
+    except ApplicationError:
+        return
+
+
 def _decide(
     refund: RefundRequest,
     rng: random.Random,
@@ -249,6 +297,10 @@ def _decide(
     if decided_at > now or refund.created_at > now - QUEUE_HOURS or agent is None:
         return
     reviewer = senior if refund.escalated and senior is not None else agent
+    if rng.random() < ASK_SHARE:
+        decided_at += _converse(refund, rng, reviewer, result)
+        if decided_at > now:
+            return
     with clock.frozen_at(decided_at):
         roll = rng.random()
         try:
@@ -277,6 +329,26 @@ def _decide(
         refund.refresh_from_db()
         if refund.status == RefundStatus.APPROVED:
             settle_payouts(refund.pk, decided_at)
+
+
+def _converse(
+    refund: RefundRequest, rng: random.Random, agent: Any, result: RefundSeedResult
+) -> timedelta:
+    """The agent asks the customer for more an hour into the review and
+    the customer answers some hours later: the time the review waited."""
+    asked_at = refund.created_at + timedelta(hours=1)
+    waited = timedelta(hours=rng.choice([1, 2, 4, 9]))
+    try:
+        with clock.frozen_at(asked_at):
+            refund_message_post(
+                refund=refund, author=agent, body=rng.choice(QUESTIONS), awaiting_customer=True
+            )
+        with clock.frozen_at(asked_at + waited):
+            refund_message_post(refund=refund, author=refund.customer, body=rng.choice(ANSWERS))
+    except ApplicationError:
+        return timedelta(0)
+    result.asked += 1
+    return waited
 
 
 def _rate(

@@ -1,5 +1,7 @@
 """seed_demo files refund requests through the real services, across months."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 
@@ -41,3 +43,20 @@ def test_the_demo_leaves_fresh_requests_in_the_agents_queue():
 
     assert queue["count"] >= QUEUE_FLOOR
     assert not any(item["sla"]["breached"] for item in queue["results"])
+    # Customer service has asked one customer for more, and one customer nudged.
+    waiting = RefundRequest.objects.get(status="awaiting_customer")
+    assert waiting.messages.get().asks_customer
+    assert any(item["nudges"]["count"] == 1 for item in queue["results"])
+
+
+def test_some_decided_requests_waited_for_their_customers():
+    call_command("seed_demo", orders=300, months=3, refund_share=0.2, verbosity=0)
+    answered = RefundRequest.objects.filter(customer_wait__gt=timedelta(0)).exclude(
+        status__in=["pending_review", "awaiting_customer"]
+    )
+    assert answered.exists()
+    for refund in answered:
+        assert [m.author_id for m in refund.messages.all()] == [
+            refund.decided_by_id,
+            refund.customer_id,
+        ]

@@ -81,7 +81,8 @@ class Command(BaseCommand):
             bar.close()
         self.stdout.write(
             f"seed_demo: {refunds.created} refund requests filed ({refunds.refused} refused by "
-            f"the policy), {refunds.decided} decided by agents, {refunds.rated} rated"
+            f"the policy), {refunds.decided} decided by agents ({refunds.asked} after asking the "
+            f"customer for more), {refunds.rated} rated"
         )
 
     def _print_logins(self) -> None:
