@@ -205,6 +205,7 @@ def test_while_waiting_the_banner_says_what_was_asked_and_by_when(now, client, a
     assert html.index('id="reply"') < html.index('id="status-title"')
     assert 'class="status status-awaiting_customer">Needs your answer<' in html
     assert 'data-testid="nudge"' not in html
+    assert html.count("data-question-open") == 1
 
 
 def test_answering_moves_the_request_back_to_review_and_the_banner_goes(
@@ -219,6 +220,8 @@ def test_answering_moves_the_request_back_to_review_and_the_banner_goes(
 
     assert reload(pending).status == RefundStatus.PENDING_REVIEW
     assert 'data-testid="waiting-banner"' not in page.content.decode()
+    assert "data-question-open" not in page.content.decode()
+    assert "data-asks-customer" in page.content.decode()  # the question stays in the thread
     assert "Your answer was sent." in text(page)
     assert [m.author_role for m in Message.objects.filter(request=pending)] == [
         roles.AGENT,
