@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from orders.selectors import RefundableLine
 
 from .models import Reason
-from .services import MAX_PHOTOS, NOTE_MAX_LENGTH
+from .services import MAX_PHOTOS, MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH
 
 DESCRIPTION_MAX = 2000
 
@@ -128,6 +128,19 @@ class AppealForm(PhotoFormMixin):
         label=_("Why should we look again?"),
         max_length=DESCRIPTION_MAX,
         error_messages={"required": _("Tell us why you disagree with the decision.")},
+    )
+
+
+class MessageForm(PhotoFormMixin):
+    """The customer's message on the request's conversation, with photos."""
+
+    body = forms.CharField(
+        label=_("Your message"),
+        max_length=MESSAGE_MAX_LENGTH,
+        error_messages={
+            "required": _("Write a message."),
+            "max_length": _("A message has at most %(limit_value)s characters."),
+        },
     )
 
 

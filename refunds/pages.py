@@ -1,4 +1,5 @@
-"""The customer's pages: my orders, the request form, the request page.
+"""The customer's pages: my orders, the request form, the request page
+with its conversation.
 
 Thin views over the same services and selectors the API calls; every
 decision is theirs. Session login; customers only, and only their own
@@ -15,7 +16,7 @@ from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -37,21 +38,28 @@ from refundportal.money import ZERO, format_cny
 
 from . import services, sla
 from .evidence import max_bytes, process_photo, upload_admit
-from .forms import AppealForm, FeedbackForm, PhotoFormMixin, RefundForm
-from .models import EVIDENCE_REASONS, Evidence, Reason, RefundPolicy, RefundRequest
-from .presenters import breakdown_rows, decision_note, timeline_steps
+from .forms import AppealForm, FeedbackForm, MessageForm, PhotoFormMixin, RefundForm
+from .models import EVIDENCE_REASONS, Evidence, Message, Reason, RefundPolicy, RefundRequest
+from .presenters import (
+    breakdown_rows,
+    customer_status_label,
+    decision_note,
+    message_author_label,
+    timeline_steps,
+)
 from .selectors import (
     appeal_closes_at,
     can_appeal,
     can_give_feedback,
     claims_for_orders,
+    conversation,
     has_appeal,
     has_feedback,
     is_refunded_partial,
     refund_queryset_for,
 )
-from .services import MAX_PHOTOS
-from .states import RefundStatus, can_move
+from .services import MAX_PHOTOS, MESSAGE_MAX_LENGTH, NUDGEABLE, next_nudge_at
+from .states import OPEN, SETTLED, RefundStatus, can_move
 
 ORDERS_PER_PAGE = 20
 ACCEPTED_PHOTO_TYPES = "image/jpeg,image/png,image/webp"
@@ -110,7 +118,7 @@ def _filing(
         window_hours=policy.filing_window_hours,
     )
     return Filing(
-        open_request=next((r for r in requests if r.status == RefundStatus.PENDING_REVIEW), None),
+        open_request=next((r for r in requests if r.status in OPEN), None),
         nothing_left=refundable.total <= ZERO,
         closes_at=closes_at,
         window_open=now <= closes_at,
@@ -121,10 +129,20 @@ def _filing(
 
 
 @dataclass(frozen=True)
+class RequestLink:
+    """One of an order's requests as the list shows it, its status in the
+    customer's words."""
+
+    refund: RefundRequest
+    status_label: str
+    needs_answer: bool
+
+
+@dataclass(frozen=True)
 class OrderRow:
     order: Order
     refundable_total: Decimal
-    requests: list[RefundRequest]
+    requests: list[RequestLink]
     can_request: bool
     blocked: str
 
@@ -132,11 +150,22 @@ class OrderRow:
 def _order_row(
     order: Order, refundable: OrderRefundable, policy: RefundPolicy, now: datetime
 ) -> OrderRow:
-    requests: list[RefundRequest] = list(order.page_requests)  # type: ignore[attr-defined]
+    requests = [
+        RequestLink(
+            refund,
+            customer_status_label(refund.status),
+            refund.status == RefundStatus.AWAITING_CUSTOMER,
+        )
+        for refund in order.page_requests  # type: ignore[attr-defined]
+    ]
     filing = _filing(order, refundable, policy, now)
     blocked = ""
     if filing.open_request is not None:
-        blocked = _("A request for this order is under review.")
+        blocked = (
+            _("A request for this order needs your answer.")
+            if filing.open_request.status == RefundStatus.AWAITING_CUSTOMER
+            else _("A request for this order is under review.")
+        )
     elif filing.nothing_left:
         blocked = _("Nothing is left to refund on this order.")
     elif not filing.window_open:
@@ -307,22 +336,84 @@ def refund_new(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
 # --- The request page ---------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ThreadEntry:
+    """A message of the conversation as its customer reads it."""
+
+    message: Message
+    author_label: str
+    mine: bool
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """The customer's nudge (催办) on a request waiting for a decision:
+    how often it was sent, and when it may be sent again if not yet."""
+
+    count: int
+    again_at: datetime | None
+
+
+def _thread(refund: RefundRequest) -> list[ThreadEntry]:
+    return [
+        ThreadEntry(
+            message,
+            message_author_label(message.author_role),
+            message.author_role == roles.CUSTOMER,
+        )
+        for message in conversation(refund)
+    ]
+
+
+def _nudge(refund: RefundRequest, now: datetime) -> Nudge | None:
+    if refund.status not in NUDGEABLE:
+        return None
+    again_at = next_nudge_at(refund)
+    return Nudge(refund.nudge_count, again_at if again_at is not None and now < again_at else None)
+
+
+def _question(thread: list[ThreadEntry]) -> Message | None:
+    """What customer service asked the customer: its latest question."""
+    return next((e.message for e in reversed(thread) if e.message.asks_customer), None)
+
+
 def _render_refund(
     request: AuthenticatedHttpRequest,
     refund: RefundRequest,
     *,
     appeal_form: AppealForm | None = None,
     feedback_form: FeedbackForm | None = None,
+    message_form: MessageForm | None = None,
     appeal_kept: Sequence[int] = (),
+    message_kept: Sequence[int] = (),
     error: ApplicationError | None = None,
+    reply_error: ApplicationError | None = None,
     status: int = 200,
 ) -> HttpResponse:
     policy = RefundPolicy.current()
-    photos = list(refund.evidence.all())
+    # The conversation's photos are shown with their messages.
+    photos = [p for p in refund.evidence.all() if p.message_id is None]
     appealable = can_appeal(refund, policy)
+    thread = _thread(refund)
+    waiting = refund.status == RefundStatus.AWAITING_CUSTOMER
+    can_reply = refund.status not in SETTLED
+    if reply_error is not None and not can_reply:
+        # No reply box to show it in: the page's own alert says it.
+        error, reply_error = reply_error, None
     context = {
         "refund": refund,
         "order": refund.order,
+        "status_label": customer_status_label(refund.status),
+        "thread": thread,
+        "waiting": waiting,
+        "question": _question(thread) if waiting else None,
+        "can_reply": can_reply,
+        "reply_error": reply_error,
+        "reply_error_lines": _error_lines(reply_error) if reply_error else [],
+        "message_form": message_form or MessageForm(),
+        "message_max_length": MESSAGE_MAX_LENGTH,
+        "message_kept_photos": _photo_tiles(request, message_kept),
+        "nudge": _nudge(refund, clock.now()),
         "breakdown": breakdown_rows(refund),
         "decision": decision_note(refund),
         "timeline": list(reversed(timeline_steps(refund, staff=False))),
@@ -406,6 +497,71 @@ def refund_appeal_page(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
             status=error.status_code,
         )
     messages.success(request, _("Your appeal was sent. A senior agent will look at it."))
+    return redirect("refund-page", pk=pk)
+
+
+def _error_lines(error: ApplicationError) -> list[str]:
+    """A refusal's sentences, the fields' own when it names them."""
+    lines = [str(line) for found in (error.fields or {}).values() for line in found]
+    return lines or [error.detail]
+
+
+def _to_thread(refund: RefundRequest) -> HttpResponseRedirect:
+    return redirect(reverse("refund-page", kwargs={"pk": refund.pk}) + "#thread")
+
+
+@customer_required
+@require_POST
+def refund_message_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The customer's message, with photos; while the request waits for
+    them, their answer."""
+    refund = get_object_or_404(_own_refunds(request), pk=pk)
+    form = MessageForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_refund(
+            request, refund, message_form=form, message_kept=_kept_ids(form), status=400
+        )
+    answering = refund.status == RefundStatus.AWAITING_CUSTOMER
+    kept = list(form.cleaned_data["evidence"])
+    stored: list[int] = []
+    try:
+        _store_photos(request, form.cleaned_data["photos"], stored)
+        services.refund_message_post(
+            refund=refund,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            evidence_ids=[*kept, *stored],
+        )
+    except ApplicationError as error:
+        services.evidence_discard(owner=request.user, evidence_ids=stored)
+        refund = get_object_or_404(_own_refunds(request), pk=pk)
+        return _render_refund(
+            request,
+            refund,
+            message_form=form,
+            message_kept=kept,
+            reply_error=error,
+            status=error.status_code,
+        )
+    messages.success(
+        request,
+        _("Your answer was sent. The review of your request goes on.")
+        if answering
+        else _("Your message was sent."),
+    )
+    return _to_thread(refund)
+
+
+@customer_required
+@require_POST
+def refund_nudge_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    refund = get_object_or_404(_own_refunds(request), pk=pk)
+    try:
+        services.refund_nudge(refund=refund, customer=request.user)
+    except ApplicationError as error:
+        refund = get_object_or_404(_own_refunds(request), pk=pk)
+        return _render_refund(request, refund, error=error, status=error.status_code)
+    messages.success(request, _("We asked customer service to hurry with your request."))
     return redirect("refund-page", pk=pk)
 
 

@@ -262,6 +262,25 @@ def status_label(status: str) -> str:
     return str(RefundStatus(status).label) if status in RefundStatus.values else status
 
 
+# A status as the customer reads it where staff's name for it would not
+# tell them what to do: a request waiting for the customer asks for them.
+CUSTOMER_STATUS_LABELS: dict[str, Any] = {
+    RefundStatus.AWAITING_CUSTOMER: gettext_lazy("Needs your answer"),
+}
+
+
+def customer_status_label(status: str) -> str:
+    """A request status as its customer is told."""
+    label = CUSTOMER_STATUS_LABELS.get(status)
+    return str(label) if label is not None else status_label(status)
+
+
+def message_author_label(author_role: str) -> str:
+    """Who wrote a message of the conversation, as the customer is told:
+    "You", or the platform's people as one customer service."""
+    return str(ACTOR_LABELS.get(author_role) or ACTOR_LABELS[roles.AGENT])
+
+
 @dataclass(frozen=True)
 class TimelineStep:
     """One step of a request's timeline as every reader sees it."""

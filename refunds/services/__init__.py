@@ -20,6 +20,8 @@ here.
 
 from .conversation import (
     MESSAGE_MAX_LENGTH,
+    NUDGEABLE,
+    next_nudge_at,
     refund_customer_timeouts,
     refund_message_post,
     refund_nudge,
@@ -44,11 +46,13 @@ __all__ = [
     "MAX_PHOTOS",
     "MESSAGE_MAX_LENGTH",
     "NOTE_MAX_LENGTH",
+    "NUDGEABLE",
     "AttemptReport",
     "Filed",
     "evidence_discard",
     "evidence_purge",
     "evidence_store",
+    "next_nudge_at",
     "payout_attempt",
     "payout_reroute",
     "payout_retry",

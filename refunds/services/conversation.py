@@ -226,19 +226,26 @@ def refund_customer_timeouts(at: datetime) -> dict[str, int]:
     return {"rejected": rejected}
 
 
+def next_nudge_at(refund: RefundRequest) -> datetime | None:
+    """When the customer may hurry the request again: the policy's interval
+    after the last nudge (None before the first)."""
+    if refund.nudged_at is None:
+        return None
+    return refund.nudged_at + timedelta(minutes=RefundPolicy.current().nudge_interval_minutes)
+
+
 def refund_nudge(*, refund: RefundRequest, customer: User) -> RefundRequest:
     """The customer hurries a request someone else has to act on, at most
     once per the policy's interval (else 429 ``throttled`` with
     ``retry_after``): it moves up the queue after the escalated ones, and
     whoever holds it (else the senior agents) is told."""
-    interval = timedelta(minutes=RefundPolicy.current().nudge_interval_minutes)
     now = clock.now()
     with transaction.atomic():
         locked = locked_request(refund.pk)
         if locked.status not in NUDGEABLE:
             raise Conflict(_("Only a request waiting for a decision can be hurried."))
-        if locked.nudged_at is not None and now < locked.nudged_at + interval:
-            again = locked.nudged_at + interval
+        again = next_nudge_at(locked)
+        if again is not None and now < again:
             raise ApplicationError(
                 "throttled",
                 _("You hurried this request recently; you can again from %(time)s.")
