@@ -186,10 +186,6 @@ class QueueRow:
     is_appeal: bool
 
 
-def _truthy(value: str | None) -> bool:
-    return (value or "").lower() in ("1", "true", "on", "yes")
-
-
 @dataclass(frozen=True)
 class WaitingRow:
     """A request waiting for its customer: no review clock runs, so the row
@@ -198,6 +194,10 @@ class WaitingRow:
     refund: RefundRequest
     claim: ClaimState
     is_appeal: bool
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "on", "yes")
 
 
 def queue_params(query: Mapping[str, str], *, senior: bool) -> dict[str, str]:

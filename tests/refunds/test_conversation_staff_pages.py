@@ -320,6 +320,27 @@ def test_next_request_claims_the_most_urgent_unclaimed_one_an_agent_may_review(a
         assert untouched.assignee_id == before
 
 
+def test_next_request_takes_the_next_one_when_another_agent_claims_first(
+    agent, frozen, monkeypatch
+):
+    colleague = UserFactory(role=roles.AGENT)
+    first = queued(due_in=timedelta(hours=1))
+    second = queued(due_in=timedelta(hours=2))
+    claim = services.refund_claim
+
+    def colleague_first(*, refund, agent):
+        if refund.pk == first.pk:
+            claim(refund=refund, agent=colleague)
+        return claim(refund=refund, agent=agent)
+
+    monkeypatch.setattr(services, "refund_claim", colleague_first)
+
+    assert browser_as(agent).post(NEXT)["Location"] == page(second.pk)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.assignee, second.assignee) == (colleague, agent)
+
+
 def test_next_request_gives_a_senior_agent_the_escalated_one_first(senior, frozen):
     queued(due_in=timedelta(minutes=5))
     escalated = queued(due_in=timedelta(hours=3), escalated=True)
@@ -333,9 +354,31 @@ def test_next_request_says_all_caught_up_when_nothing_is_left(agent, frozen):
     assert "All caught up" in response.content.decode()
 
 
-def test_next_request_is_a_post_for_reviewers_only(agent, frozen):
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (roles.AGENT, 302),
+        (roles.SENIOR_AGENT, 302),
+        (roles.CUSTOMER, 403),
+        (roles.INTEGRATION, 403),
+        (roles.FINANCE, 403),
+        (roles.MANAGER, 403),
+        (None, 403),
+    ],
+)
+def test_each_role_against_next_request(role, expected, frozen):
+    waiting = queued(due_in=timedelta(hours=1))
+    user = UserFactory(role=role) if role else UserFactory()
+    response = browser_as(user).post(NEXT)
+    assert response.status_code == expected
+    waiting.refresh_from_db()
+    assert (waiting.assignee_id == user.pk) is (expected == 302)
+
+
+def test_next_request_is_a_post_for_people_logged_in(agent, frozen):
     assert browser_as(agent).get(NEXT).status_code == 405
-    assert browser_as(UserFactory(role=roles.FINANCE)).post(NEXT).status_code == 403
+    anonymous = Client().post(NEXT)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
 
 
 def test_after_a_decision_the_queue_offers_the_next_request(agent, frozen):
