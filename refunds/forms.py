@@ -169,11 +169,23 @@ NOTE_TEMPLATES = [
 ]
 NOTE_TEXTS = dict(NOTE_TEMPLATES)
 
+# What an agent most often asks the customer before deciding.
+ASK_TEMPLATES = [
+    ("clearer_photo", _("Please send a clearer photo of the dish.")),
+    ("missing_item", _("Which item was missing? A photo of the receipt helps.")),
+    ("packaging_photo", _("Please send a photo of the packaging.")),
+    ("spill_photo", _("Please send a photo showing where the food spilled.")),
+    ("what_wrong", _("Please tell us more about what was wrong with the dish.")),
+]
+ASK_TEXTS = dict(ASK_TEMPLATES)
+
 APPROVE_FULL = "approve_full"
 APPROVE_PARTIAL = "approve_partial"
 REJECT = "reject"
 CLAIM = "claim"
 NOTE = "note"
+ASK = "ask"
+MESSAGE = "message"
 
 
 class DecideForm(forms.Form):
@@ -231,3 +243,47 @@ class NoteForm(forms.Form):
     internal = forms.BooleanField(
         label=_("Internal note (staff only)"), required=False, initial=True
     )
+
+
+class MessageForm(forms.Form):
+    """A message to the customer that does not make the request wait."""
+
+    body = forms.CharField(
+        label=_("Message to the customer"),
+        max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Write a message.")},
+    )
+
+
+class AskForm(forms.Form):
+    """A question to the customer: the request waits for the answer."""
+
+    template = forms.ChoiceField(
+        label=_("Common questions"),
+        required=False,
+        choices=[("", _("Choose a common question…")), *ASK_TEMPLATES],
+    )
+    body = forms.CharField(
+        label=_("What do you need from the customer?"),
+        required=False,
+        max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "body" not in self.errors and not self.body_text_of(data):
+            self.add_error("body", _("Write what you need, or choose a common question."))
+        return data
+
+    @staticmethod
+    def body_text_of(data: dict[str, Any]) -> str:
+        typed = (data.get("body") or "").strip()
+        chosen = data.get("template") or ""
+        return typed or (str(ASK_TEXTS[chosen]) if chosen in ASK_TEXTS else "")
+
+    def body_text(self) -> str:
+        """The question as typed; without one, the chosen common question
+        (so the list works without JavaScript too)."""
+        return self.body_text_of(self.cleaned_data)

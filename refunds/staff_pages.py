@@ -2,11 +2,13 @@
 
 Thin views over the selectors and services the API calls: the queue is
 ``review_queue``, claiming and deciding are ``refund_claim`` and
-``refund_decide``, and who may open a request is ``refund_check_reviewer``.
-What is left here is presentation: SLA colours and risk flags in words
-(the decide and note forms are in ``forms``).
+``refund_decide``, talking with the customer is ``refund_message_post``,
+and who may open a request is ``refund_check_reviewer``. What is left here
+is presentation: SLA colours, risk flags in words and the conversation's
+authors (the forms are in ``forms``).
 """
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +26,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
 from accounts.decorators import AuthenticatedHttpRequest, role_required
@@ -36,14 +38,47 @@ from refundportal.api import ApplicationError
 from refundportal.money import format_cny
 
 from . import risk, services, sla
-from .forms import APPROVE_PARTIAL, CLAIM, NOTE, NOTE_TEMPLATES, REJECT, DecideForm, NoteForm
-from .models import DecisionSource, Evidence, Reason, RefundRequest, RiskLevel, TimelineEvent
+from .forms import (
+    APPROVE_PARTIAL,
+    ASK,
+    CLAIM,
+    MESSAGE,
+    NOTE,
+    NOTE_TEMPLATES,
+    REJECT,
+    AskForm,
+    DecideForm,
+    MessageForm,
+    NoteForm,
+)
+from .models import (
+    DecisionSource,
+    Evidence,
+    Message,
+    Reason,
+    RefundPolicy,
+    RefundRequest,
+    RiskLevel,
+    TimelineEvent,
+)
 from .presenters import breakdown_rows, timeline_note
-from .selectors import has_appeal, late_compensation, refund_queryset_for, review_queue
-from .states import RefundStatus
+from .selectors import (
+    conversation,
+    has_appeal,
+    late_compensation,
+    refund_queryset_for,
+    review_queue,
+)
+from .states import SETTLED, RefundStatus
 
 QUEUE_PAGE_SIZE = 25
+# The requests waiting for their customers shown under the queue; the rest
+# are one click away (``?waiting=1``).
+WAITING_PREVIEW = 25
 HISTORY_SIZE = 10
+# How many of the most urgent unclaimed requests "Next request" tries when
+# other agents claim them first.
+NEXT_TRIES = 5
 
 reviewer_required = role_required(*sorted(roles.REVIEW_ROLES))
 
@@ -151,6 +186,16 @@ class QueueRow:
     is_appeal: bool
 
 
+@dataclass(frozen=True)
+class WaitingRow:
+    """A request waiting for its customer: no review clock runs, so the row
+    says since when it waits and by when the answer is due."""
+
+    refund: RefundRequest
+    claim: ClaimState
+    is_appeal: bool
+
+
 def _truthy(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true", "on", "yes")
 
@@ -182,23 +227,49 @@ def _queue_rows(refunds: Iterable[RefundRequest], user: User, now: datetime) -> 
     ]
 
 
+def _waiting_rows(refunds: Iterable[RefundRequest], user: User, now: datetime) -> list[WaitingRow]:
+    return [
+        WaitingRow(refund=refund, claim=claim_of(refund, user, now), is_appeal=has_appeal(refund))
+        for refund in refunds
+    ]
+
+
 @reviewer_required
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The requests under review, the most urgent first, and below them the
+    ones waiting for their customers; ``?waiting=1`` pages through the
+    waiting ones alone."""
     senior = roles.has_role(request.user, roles.SENIOR_AGENT)
     params = queue_params(request.GET, senior=senior)
-    pending = review_queue(request.user, params)
+    waiting_tab = _truthy(request.GET.get("waiting"))
+    waiting = review_queue(request.user, params, status=RefundStatus.AWAITING_CUSTOMER)
+    listed = waiting if waiting_tab else review_queue(request.user, params)
     # Page through the ids alone, so that the database sorts narrow rows
     # rather than every pending request joined to its order, merchant and
     # people; then fetch the page's 25 with what a row shows (and none of the
     # selector's prefetches, which the queue does not show).
-    page = Paginator(pending.values_list("pk", flat=True), QUEUE_PAGE_SIZE).get_page(
+    page = Paginator(listed.values_list("pk", flat=True), QUEUE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     ids = list(page.object_list)
-    on_page = (
-        pending.prefetch_related(None).select_related("order__merchant", "appeal").in_bulk(ids)
-    )
+    on_page = listed.prefetch_related(None).select_related("order__merchant", "appeal").in_bulk(ids)
+    # A request decided between the two reads drops out of the page.
+    listed_refunds = [on_page[pk] for pk in ids if pk in on_page]
     now = clock.now()
+    if waiting_tab:
+        rows: list[QueueRow] = []
+        waiting_rows = _waiting_rows(listed_refunds, request.user, now)
+        more_waiting = False
+    else:
+        rows = _queue_rows(listed_refunds, request.user, now)
+        # One query, however many wait: the first few and whether there are more.
+        preview = list(
+            waiting.prefetch_related(None).select_related("order__merchant", "appeal")[
+                : WAITING_PREVIEW + 1
+            ]
+        )
+        waiting_rows = _waiting_rows(preview[:WAITING_PREVIEW], request.user, now)
+        more_waiting = len(preview) > WAITING_PREVIEW
     filtered = bool(params) or any(
         request.GET.get(k) for k in ("reason", "escalated", "mine", "unassigned")
     )
@@ -207,8 +278,10 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "review/queue.html",
         {
             "page": page,
-            # A request decided between the two reads drops out of the page.
-            "rows": _queue_rows([on_page[pk] for pk in ids if pk in on_page], request.user, now),
+            "rows": rows,
+            "waiting_tab": waiting_tab,
+            "waiting_rows": waiting_rows,
+            "more_waiting": more_waiting,
             "now": now,
             "senior": senior,
             "reasons": Reason.choices,
@@ -371,6 +444,40 @@ def _review_refunds(user: User) -> QuerySet[RefundRequest]:
     )
 
 
+@dataclass(frozen=True)
+class ThreadEntry:
+    """One message of the conversation as an agent sees it."""
+
+    message: Message
+    author: str
+    photos: list[Evidence]
+
+    @property
+    def from_customer(self) -> bool:
+        return self.message.author_role == roles.CUSTOMER
+
+
+def _thread(refund: RefundRequest, photos: Iterable[Evidence]) -> list[ThreadEntry]:
+    """The conversation, oldest first (newest last). The messages' photos
+    are among the request's, already fetched: they are matched here rather
+    than read again."""
+    by_message: dict[int, list[Evidence]] = defaultdict(list)
+    for photo in photos:
+        if photo.message_id is not None:
+            by_message[photo.message_id].append(photo)
+    entries = []
+    for message in conversation(refund).prefetch_related(None).select_related("author"):
+        if message.author_role == roles.CUSTOMER:
+            author = str(roles.ROLE_LABELS[roles.CUSTOMER])
+        else:
+            role = roles.ROLE_LABELS.get(message.author_role, message.author_role)
+            author = f"{message.author.get_username()} · {role}"
+        entries.append(
+            ThreadEntry(message=message, author=author, photos=by_message.get(message.pk, []))
+        )
+    return entries
+
+
 def _history(refund: RefundRequest) -> list[RefundRequest]:
     """The customer's other recent requests, newest first: one query."""
     return list(
@@ -392,14 +499,19 @@ def _render_request(
     *,
     form: DecideForm | None = None,
     note_form: NoteForm | None = None,
+    ask_form: AskForm | None = None,
+    message_form: MessageForm | None = None,
     error: ApplicationError | None = None,
     status: int = 200,
 ) -> HttpResponse:
     now = clock.now()
     order: Order = order_queryset_for(request.user).get(pk=refund.order_id)
     pending = refund.status == RefundStatus.PENDING_REVIEW
+    waiting = refund.status == RefundStatus.AWAITING_CUSTOMER
     claim = claim_of(refund, request.user, now)
     photos = list(refund.evidence.all())
+    thread = _thread(refund, photos)
+    can_ask = pending and not claim.held_by_other
     field_errors: dict[str, list[str]] = {}
     if form is not None and form.is_bound:
         field_errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
@@ -419,8 +531,20 @@ def _render_request(
         "events": _delivery_steps(order),
         "steps": _steps(refund),
         "breakdown": breakdown_rows(refund),
-        "photos": [p for p in photos if not p.for_appeal],
-        "appeal_photos": [p for p in photos if p.for_appeal],
+        # The conversation's photos are shown with their messages.
+        "photos": [p for p in photos if not p.for_appeal and p.message_id is None],
+        "appeal_photos": [p for p in photos if p.for_appeal and p.message_id is None],
+        "thread": thread,
+        "waiting": waiting,
+        # What the customer was last asked: what the request waits for.
+        "question": next((e for e in reversed(thread) if e.message.asks_customer), None)
+        if waiting
+        else None,
+        "can_ask": can_ask,
+        "can_message": refund.status not in SETTLED,
+        "reply_hours": RefundPolicy.current().customer_reply_hours if can_ask else None,
+        "ask_form": ask_form or AskForm(),
+        "message_form": message_form or MessageForm(),
         "appeal": refund.appeal if has_appeal(refund) else None,
         "risk_lines": risk_lines(refund),
         "compensated_by": late_compensation(refund),
@@ -446,6 +570,10 @@ def _local_time(at: datetime | None) -> str:
     return formats.date_format(timezone.localtime(at), "H:i") if at else ""
 
 
+def _local_datetime(at: datetime | None) -> str:
+    return formats.date_format(timezone.localtime(at), "m-d H:i") if at else ""
+
+
 @reviewer_required
 @require_http_methods(["GET", "POST"])
 def request_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -460,10 +588,14 @@ def request_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _act(request: AuthenticatedHttpRequest, refund: RefundRequest) -> HttpResponse:
-    """The page's forms: claim, add a note, or decide (approve in full or in
-    part, reject)."""
+    """The page's forms: claim, add a note, ask or message the customer, or
+    decide (approve in full or in part, reject)."""
     if request.POST.get("action") == NOTE:
         return _add_note(request, refund)
+    if request.POST.get("action") == ASK:
+        return _ask_customer(request, refund)
+    if request.POST.get("action") == MESSAGE:
+        return _message_customer(request, refund)
     if request.POST.get("action") == CLAIM:
         try:
             claimed = services.refund_claim(refund=refund, agent=request.user)
@@ -531,3 +663,87 @@ def _add_note(request: AuthenticatedHttpRequest, refund: RefundRequest) -> HttpR
             _("Note added to request #%(id)s; the customer can see it.") % {"id": refund.pk},
         )
     return redirect(reverse("staff-review-request", args=[refund.pk]) + "#notes")
+
+
+def _ask_customer(request: AuthenticatedHttpRequest, refund: RefundRequest) -> HttpResponse:
+    """Ask the customer for something: the request waits for the answer,
+    its review clock stopped, and stays with the agent who asked."""
+    form = AskForm(request.POST)
+    if not form.is_valid():
+        return _render_request(request, refund, ask_form=form, status=400)
+    try:
+        services.refund_message_post(
+            refund=refund, author=request.user, body=form.body_text(), awaiting_customer=True
+        )
+    except ApplicationError as error:
+        for name, errors in (error.fields or {}).items():
+            form.add_error(name if name in form.fields else None, errors)
+        refund = get_object_or_404(_review_refunds(request.user), pk=refund.pk)
+        return _render_request(
+            request,
+            refund,
+            ask_form=form,
+            error=None if error.fields else error,
+            status=error.status_code,
+        )
+    except PermissionDenied as denied:
+        return _forbidden(request, denied)
+    refund.refresh_from_db(fields=["customer_reply_due_at"])
+    messages.success(
+        request,
+        _("Request #%(id)s now waits for the customer's answer, due by %(time)s.")
+        % {"id": refund.pk, "time": _local_datetime(refund.customer_reply_due_at)},
+    )
+    return redirect(reverse("staff-review-request", args=[refund.pk]) + "#thread")
+
+
+def _message_customer(request: AuthenticatedHttpRequest, refund: RefundRequest) -> HttpResponse:
+    """A message to the customer that leaves the request where it is."""
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        return _render_request(request, refund, message_form=form, status=400)
+    try:
+        services.refund_message_post(
+            refund=refund, author=request.user, body=form.cleaned_data["body"]
+        )
+    except ApplicationError as error:
+        for name, errors in (error.fields or {}).items():
+            form.add_error(name if name in form.fields else None, errors)
+        refund = get_object_or_404(_review_refunds(request.user), pk=refund.pk)
+        return _render_request(
+            request,
+            refund,
+            message_form=form,
+            error=None if error.fields else error,
+            status=error.status_code,
+        )
+    except PermissionDenied as denied:
+        return _forbidden(request, denied)
+    messages.success(
+        request, _("Message sent to the customer of request #%(id)s.") % {"id": refund.pk}
+    )
+    return redirect(reverse("staff-review-request", args=[refund.pk]) + "#thread")
+
+
+# --- Next request ------------------------------------------------------------------
+
+
+@reviewer_required
+@require_POST
+def next_request(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Claim the most urgent unclaimed request this reviewer may decide and
+    open it. Another agent may claim one first: then the next is tried."""
+    candidates = review_queue(request.user, {"assignee": "none"}).prefetch_related(None)
+    for refund in candidates[:NEXT_TRIES]:
+        try:
+            claimed = services.refund_claim(refund=refund, agent=request.user)
+        except (ApplicationError, PermissionDenied):
+            continue
+        messages.success(
+            request,
+            _("You hold request #%(id)s until %(time)s.")
+            % {"id": claimed.pk, "time": _local_time(claimed.claim_expires_at)},
+        )
+        return redirect("staff-review-request", pk=claimed.pk)
+    messages.success(request, _("All caught up: no unclaimed request is waiting for review."))
+    return redirect("staff-review-queue")

@@ -6,5 +6,6 @@ from . import staff_pages
 
 urlpatterns = [
     path("review/", staff_pages.queue, name="staff-review-queue"),
+    path("review/next/", staff_pages.next_request, name="staff-review-next"),
     path("review/<int:pk>/", staff_pages.request_page, name="staff-review-request"),
 ]

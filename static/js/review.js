@@ -4,7 +4,9 @@
  *   (green, amber from the warn fraction of the review window, red when
  *   overdue); the server renders the same state, so the page is right
  *   without JavaScript too;
- * - the common notes list ([data-note-template]) fills the note.
+ * - the common notes list ([data-note-template]) fills the note (the
+ *   questions for the customer work the same way);
+ * - the conversation ([data-thread]) opens scrolled to its newest message.
  * The words come from the page ([data-sla-clock] data-i18n-*), translated.
  */
 (function () {
@@ -81,9 +83,16 @@
     });
   }
 
+  function scrollThreadsToNewest() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-thread]"), function (thread) {
+      thread.scrollTop = thread.scrollHeight;
+    });
+  }
+
   function start() {
     startSlaClock();
     wireNoteTemplates();
+    scrollThreadsToNewest();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
