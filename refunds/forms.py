@@ -245,8 +245,8 @@ class NoteForm(forms.Form):
     )
 
 
-class MessageForm(forms.Form):
-    """A message to the customer that does not make the request wait."""
+class StaffMessageForm(forms.Form):
+    """Staff's message to the customer that does not make the request wait."""
 
     body = forms.CharField(
         label=_("Message to the customer"),

@@ -48,8 +48,8 @@ from .forms import (
     REJECT,
     AskForm,
     DecideForm,
-    MessageForm,
     NoteForm,
+    StaffMessageForm,
 )
 from .models import (
     DecisionSource,
@@ -500,7 +500,7 @@ def _render_request(
     form: DecideForm | None = None,
     note_form: NoteForm | None = None,
     ask_form: AskForm | None = None,
-    message_form: MessageForm | None = None,
+    message_form: StaffMessageForm | None = None,
     error: ApplicationError | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -544,7 +544,7 @@ def _render_request(
         "can_message": refund.status not in SETTLED,
         "reply_hours": RefundPolicy.current().customer_reply_hours if can_ask else None,
         "ask_form": ask_form or AskForm(),
-        "message_form": message_form or MessageForm(),
+        "message_form": message_form or StaffMessageForm(),
         "appeal": refund.appeal if has_appeal(refund) else None,
         "risk_lines": risk_lines(refund),
         "compensated_by": late_compensation(refund),
@@ -699,7 +699,7 @@ def _ask_customer(request: AuthenticatedHttpRequest, refund: RefundRequest) -> H
 
 def _message_customer(request: AuthenticatedHttpRequest, refund: RefundRequest) -> HttpResponse:
     """A message to the customer that leaves the request where it is."""
-    form = MessageForm(request.POST)
+    form = StaffMessageForm(request.POST)
     if not form.is_valid():
         return _render_request(request, refund, message_form=form, status=400)
     try:
