@@ -120,7 +120,7 @@ def kpi_cards(kpis: Kpis, *, in_progress: bool = False) -> list[Card]:
         ),
         Card(
             "avg_customer_wait_hours",
-            _("Waiting for the customer"),
+            _("Average wait for the customer"),
             hours(kpis.avg_customer_wait_hours),
             _("average per request that waited for the customer's answer")
             if kpis.avg_customer_wait_hours is not None

@@ -194,7 +194,7 @@ def test_the_dashboard_shows_the_average_wait(customer):
 
     text = march.content.decode()
     assert 'data-testid="kpi-avg_customer_wait_hours">4.5 h<' in text
-    assert "Waiting for the customer" in text
+    assert "Average wait for the customer" in text
     assert 'data-testid="kpi-avg_customer_wait_hours">—<' in april.content.decode()
     assert "No request waited for the customer" in april.content.decode()
 
