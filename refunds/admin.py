@@ -96,7 +96,7 @@ class RefundRequestAdmin(ReadOnlyAdmin):
 class TimelineEventAdmin(ReadOnlyAdmin):
     list_display = ["request", "at", "actor_role", "from_status", "to_status", "rule", "internal"]
     list_filter = ["internal"]
-    list_select_related = ["request"]
+    list_select_related = ["request__order"]
 
 
 @admin.register(Message)
@@ -117,14 +117,17 @@ class MessageAdmin(ReadOnlyAdmin):
 @admin.register(Evidence)
 class EvidenceAdmin(ReadOnlyAdmin):
     list_display = ["id", "owner", "request", "content_type", "width", "height", "created_at"]
+    list_select_related = ["owner", "request__order"]
     exclude = ["file"]
 
 
 @admin.register(Feedback)
 class FeedbackAdmin(ReadOnlyAdmin):
     list_display = ["request", "rating", "created_at"]
+    list_select_related = ["request__order"]
 
 
 @admin.register(Appeal)
 class AppealAdmin(ReadOnlyAdmin):
     list_display = ["request", "rejected_by", "created_at"]
+    list_select_related = ["request__order", "rejected_by"]
