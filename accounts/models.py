@@ -23,3 +23,22 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"token {self.pk} of user {self.user_id}"
+
+
+class UserPreference(models.Model):
+    """What a user chose for themselves: the language they read the portal
+    in, kept so that what is sent to them outside a page (e-mail) speaks it
+    too. Set when they log in and when they switch language."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language}"

@@ -1,16 +1,20 @@
-"""Writes on accounts: creating users with a role."""
+"""Writes on accounts: creating users with a role, and keeping the
+language each user reads in."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from refundportal import clock
 from refundportal.api import ApplicationError
 
 from . import roles
 from .backends import users_named
+from .models import UserPreference
 
 
 def user_create(
@@ -57,3 +61,35 @@ def user_create(
             "conflict", f"A user named {username!r} already exists.", 409
         ) from exc
     return user
+
+
+def supported_language(code: str | None) -> str | None:
+    """``code`` as one of ``settings.LANGUAGES`` (``zh-CN`` is ``zh-hans``),
+    or ``None`` for a language the portal does not speak."""
+    if not code:
+        return None
+    try:
+        return translation.get_supported_language_variant(code)
+    except LookupError:
+        return None
+
+
+def user_language_set(*, user: Any, language: str | None) -> str | None:
+    """Keep ``language`` as the one ``user`` reads in; a language the portal
+    does not speak changes nothing. Returns the language kept, if any."""
+    code = supported_language(language)
+    if code is None or not getattr(user, "pk", None):
+        return None
+    UserPreference.objects.update_or_create(
+        user_id=user.pk, defaults={"language": code, "updated_at": clock.now()}
+    )
+    return code
+
+
+def user_language(user: Any) -> str | None:
+    """The language ``user`` last chose or logged in with, ``None`` when
+    unknown."""
+    language: str | None = (
+        UserPreference.objects.filter(user_id=user.pk).values_list("language", flat=True).first()
+    )
+    return language

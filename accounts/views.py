@@ -3,8 +3,9 @@ from typing import Any
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views import i18n
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -21,6 +22,7 @@ from .authentication import TokenWithRolesAuthentication
 from .decorators import AuthenticatedHttpRequest
 from .forms import LoginForm
 from .models import ApiToken
+from .services import user_language_set
 from .tokens import token_issue, token_revoke
 
 
@@ -100,3 +102,13 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "accounts/home.html",
         {"role_labels": [roles.ROLE_LABELS[r] for r in roles.ROLES if r in held]},
     )
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The header's language switcher: Django's ``set_language`` (the
+    cookie, the redirect back), and for a logged-in user the choice kept,
+    so that their e-mail speaks it too."""
+    response = i18n.set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        user_language_set(user=request.user, language=request.POST.get("language"))
+    return response

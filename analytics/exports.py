@@ -29,6 +29,7 @@ FIGURES: list[tuple[str, Any]] = [
     ("auto_decided_share", gettext_lazy("Auto-decided share")),
     ("staff_decisions", gettext_lazy("Staff decisions")),
     ("review_sla_met_share", gettext_lazy("Review SLA met share")),
+    ("avg_customer_wait_hours", gettext_lazy("Average wait for the customer (hours)")),
     ("satisfaction_avg", gettext_lazy("Satisfaction (average rating)")),
     ("satisfaction_count", gettext_lazy("Ratings")),
 ]

@@ -22,6 +22,7 @@ class MonthlyKpi(models.Model):
     auto_decided_share = models.FloatField(null=True, blank=True)
     staff_decisions = models.PositiveIntegerField(default=0)
     review_sla_met_share = models.FloatField(null=True, blank=True)
+    avg_customer_wait_hours = models.FloatField(null=True, blank=True)
     satisfaction_avg = models.FloatField(null=True, blank=True)
     satisfaction_count = models.PositiveIntegerField(default=0)
     by_reason = models.JSONField(default=list, blank=True)

@@ -119,6 +119,14 @@ def kpi_cards(kpis: Kpis, *, in_progress: bool = False) -> list[Card]:
             _("of %(count)s staff decisions") % {"count": kpis.staff_decisions},
         ),
         Card(
+            "avg_customer_wait_hours",
+            _("Average wait for the customer"),
+            hours(kpis.avg_customer_wait_hours),
+            _("average per request that waited for the customer's answer")
+            if kpis.avg_customer_wait_hours is not None
+            else _("No request waited for the customer"),
+        ),
+        Card(
             "satisfaction_avg",
             _("Satisfaction"),
             "—" if sat is None else f"{sat:.2f} / 5",

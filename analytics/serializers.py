@@ -78,7 +78,15 @@ class MonthlyKpiSerializer(serializers.Serializer):
         min_value=0, help_text="Staff decisions made in the month."
     )
     review_sla_met_share = _share(
-        "Share of staff_decisions made by the request's review_due_at; null when none."
+        "Share of staff_decisions made within the review SLA, the time waited for the "
+        "customer not counted (an appeal's decision: by the appeal's review_due_at); "
+        "null when none."
+    )
+    avg_customer_wait_hours = serializers.FloatField(
+        min_value=0,
+        allow_null=True,
+        help_text="Mean hours waited for the customer's answers, over the requests created "
+        "in the month that waited (customer_wait > 0), 2 places; null when none waited.",
     )
     satisfaction_avg = serializers.FloatField(
         min_value=1,

@@ -49,6 +49,13 @@ def _rounded(value: Any, places: int) -> float | None:
     return None if value is None else round(float(value), places)
 
 
+def average_hours(total: timedelta, count: int) -> float | None:
+    """``total / count`` in hours, 2 places; ``None`` when ``count`` is 0."""
+    if not count:
+        return None
+    return round(total.total_seconds() / 3600 / count, HOURS_PLACES)
+
+
 @dataclass(frozen=True)
 class ReasonFigures:
     reason: str
@@ -83,6 +90,7 @@ class Kpis:
     auto_decided_share: float | None
     staff_decisions: int
     review_sla_met_share: float | None
+    avg_customer_wait_hours: float | None
     satisfaction_avg: float | None
     satisfaction_count: int
     by_reason: tuple[ReasonFigures, ...]
@@ -115,6 +123,8 @@ def kpis_for_range(start: datetime, end: datetime, *, label: str = "") -> Kpis:
     # grouped rows, not over requests.
     decided = sum(row["decided"] for row in reasons)
     auto_decided = sum(row["auto_decided"] for row in reasons)
+    waited = sum(row["waited"] for row in reasons)
+    customer_wait = sum((row["customer_wait"] or timedelta(0) for row in reasons), timedelta(0))
     return Kpis(
         month=label,
         orders=placed.orders,
@@ -129,6 +139,7 @@ def kpis_for_range(start: datetime, end: datetime, *, label: str = "") -> Kpis:
         auto_decided_share=ratio(auto_decided, decided),
         staff_decisions=sla["decisions"],
         review_sla_met_share=ratio(sla["met"], sla["decisions"]),
+        avg_customer_wait_hours=average_hours(customer_wait, waited),
         satisfaction_avg=_rounded(rated["avg"], RATING_PLACES),
         satisfaction_count=rated["count"],
         by_reason=tuple(
@@ -203,6 +214,7 @@ def empty_kpis(label: str) -> Kpis:
         auto_decided_share=None,
         staff_decisions=0,
         review_sla_met_share=None,
+        avg_customer_wait_hours=None,
         satisfaction_avg=None,
         satisfaction_count=0,
         by_reason=(),
@@ -225,6 +237,7 @@ def kpis_from_row(row: MonthlyKpi) -> Kpis:
         auto_decided_share=row.auto_decided_share,
         staff_decisions=row.staff_decisions,
         review_sla_met_share=row.review_sla_met_share,
+        avg_customer_wait_hours=row.avg_customer_wait_hours,
         satisfaction_avg=row.satisfaction_avg,
         satisfaction_count=row.satisfaction_count,
         by_reason=tuple(

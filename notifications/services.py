@@ -1,5 +1,7 @@
-"""One notify service: an in-app notification and an e-mail (both
-languages) for every event a user cares about, sent after the commit.
+"""One notify service: an in-app notification and an e-mail for every
+event a user cares about, sent after the commit. The e-mail speaks the
+language the user reads the portal in (kept when they log in or switch
+language); for a user whose language is not known yet, both languages.
 
 What is stored is the event and its facts (JSON); the words are rendered in
 the reader's language when read (``notifications.presenters``)."""
@@ -10,6 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from accounts.services import user_language
 from refundportal import clock
 from refundportal.tasking import enqueue_on_commit
 
@@ -24,18 +27,28 @@ logger = logging.getLogger(__name__)
 def notify(*, user: Any, event: str, facts: dict[str, Any], link: str = "") -> Notification:
     """Write the in-app notification now (in the caller's transaction) and
     send the e-mail and SMS once that transaction commits."""
+    # The e-mail's words first: every read before the writes.
+    email = email_texts(user, event, facts) if user.email else None
     notification = Notification.objects.create(
         user=user, event=event, facts=facts, link=link, created_at=clock.now()
     )
-    if user.email:
-        titles = [render_part(event, "title", facts, language) for _, language in LANGUAGES]
-        bodies = [render_part(event, "body", facts, language) for _, language in LANGUAGES]
-        enqueue_on_commit(send_email, user.email, " / ".join(titles), "\n\n----\n\n".join(bodies))
+    if email is not None:
+        enqueue_on_commit(send_email, user.email, *email)
     phone = getattr(user, "phone", "")
     if phone:
         text = render_part(event, "title", facts, "zh-hans")
         transaction.on_commit(lambda: sms_backend().send(phone, text))
     return notification
+
+
+def email_texts(user: Any, event: str, facts: dict[str, Any]) -> tuple[str, str]:
+    """The e-mail's subject and body in ``user``'s language, or in both
+    (Chinese first) when it is not known."""
+    language = user_language(user)
+    languages = [language] if language else [code for _, code in LANGUAGES]
+    titles = [render_part(event, "title", facts, code) for code in languages]
+    bodies = [render_part(event, "body", facts, code) for code in languages]
+    return " / ".join(titles), "\n\n----\n\n".join(bodies)
 
 
 def notification_mark_read(*, user: Any, ids: list[int] | None = None) -> int:

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
-from accounts.views import LoginView, LogoutView, TokenView, home
+from accounts.views import LoginView, LogoutView, TokenView, home, set_language
 from refunds.public_pages import policy_page
 
 from .metrics import metrics_view
@@ -26,7 +26,7 @@ urlpatterns = [
     path("", include("analytics.page_urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics_view, name="metrics"),

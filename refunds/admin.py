@@ -5,6 +5,7 @@ has no add, change or delete path at all."""
 from typing import Any
 
 from django.contrib import admin
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from refundportal.admin import ReadOnlyAdmin, ReadOnlyInline
@@ -13,6 +14,7 @@ from .models import (
     Appeal,
     Evidence,
     Feedback,
+    Message,
     RefundItem,
     RefundPolicy,
     RefundRequest,
@@ -51,6 +53,7 @@ class RefundPolicyAdmin(admin.ModelAdmin):
             },
         ),
         (_("Timers"), {"fields": ["review_sla_hours", "appeal_days"]}),
+        (_("Conversation"), {"fields": ["customer_reply_hours", "nudge_interval_minutes"]}),
     ]
     list_display = ["__str__", "updated_at"]
 
@@ -93,20 +96,38 @@ class RefundRequestAdmin(ReadOnlyAdmin):
 class TimelineEventAdmin(ReadOnlyAdmin):
     list_display = ["request", "at", "actor_role", "from_status", "to_status", "rule", "internal"]
     list_filter = ["internal"]
-    list_select_related = ["request"]
+    list_select_related = ["request__order"]
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    """The conversations, for reading: append-only, like the timeline."""
+
+    list_display = ["request", "at", "author_role", "author", "short_body"]
+    list_filter = ["author_role", "asks_customer"]
+    search_fields = ["request__order__number"]
+    list_select_related = ["request__order", "author"]
+    fields = ["request", "at", "author_role", "author", "asks_customer", "body"]
+
+    @admin.display(description=_("message"))
+    def short_body(self, message: Message) -> str:
+        return Truncator(message.body).chars(60)
 
 
 @admin.register(Evidence)
 class EvidenceAdmin(ReadOnlyAdmin):
     list_display = ["id", "owner", "request", "content_type", "width", "height", "created_at"]
+    list_select_related = ["owner", "request__order"]
     exclude = ["file"]
 
 
 @admin.register(Feedback)
 class FeedbackAdmin(ReadOnlyAdmin):
     list_display = ["request", "rating", "created_at"]
+    list_select_related = ["request__order"]
 
 
 @admin.register(Appeal)
 class AppealAdmin(ReadOnlyAdmin):
     list_display = ["request", "rejected_by", "created_at"]
+    list_select_related = ["request__order", "rejected_by"]

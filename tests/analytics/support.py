@@ -60,10 +60,12 @@ def request_on(
     source: str = "auto",
     decided_at: datetime | None = None,
     review_due_at: datetime | None = None,
+    customer_wait: timedelta = timedelta(0),
 ) -> RefundRequest:
     """A request row as the refunds services leave it: auto-review stamps
     every request (``decision_source`` auto, ``decided_at`` its creation),
-    a staff decision overwrites both."""
+    a staff decision overwrites both. ``customer_wait`` is the time it
+    waited for its customer's answers."""
     requested_amount = Decimal(requested)
     approved_amount = Decimal(approved) if approved is not None else None
     request = RefundRequest.objects.create(
@@ -77,6 +79,7 @@ def request_on(
         decision_source=source,
         decided_at=decided_at or created_at,
         review_due_at=review_due_at or created_at + timedelta(hours=24),
+        customer_wait=customer_wait,
         created_at=created_at,
         updated_at=decided_at or created_at,
     )
@@ -262,6 +265,7 @@ MARCH: dict[str, Any] = {
     "auto_decided_share": 0.4,  # r1 r4
     "staff_decisions": 3,  # r2 r3 r8 (r9 reopened by its appeal)
     "review_sla_met_share": 0.6667,  # r2 r8
+    "avg_customer_wait_hours": None,  # no request waited for its customer
     "satisfaction_avg": 2.67,  # (5 + 2 + 1) / 3
     "satisfaction_count": 3,
     # The requests on March's orders (r5 filed in April included), adding
@@ -306,6 +310,7 @@ APRIL: dict[str, Any] = {
     "auto_decided_share": 1.0,
     "staff_decisions": 0,
     "review_sla_met_share": None,
+    "avg_customer_wait_hours": None,
     "satisfaction_avg": 3.0,
     "satisfaction_count": 1,
     # r5 was filed in April but its order is March's: it counts there.
@@ -337,6 +342,7 @@ def empty_month(month: str) -> dict[str, Any]:
         "auto_decided_share": None,
         "staff_decisions": 0,
         "review_sla_met_share": None,
+        "avg_customer_wait_hours": None,
         "satisfaction_avg": None,
         "satisfaction_count": 0,
         "by_reason": [],

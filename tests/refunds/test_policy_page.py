@@ -80,6 +80,8 @@ def test_a_manager_edits_the_policy_in_the_admin():
             "high_amount",
             "review_sla_hours",
             "appeal_days",
+            "customer_reply_hours",
+            "nudge_interval_minutes",
         ]
     }
     form["auto_approve_limit"] = "25.00"
@@ -150,3 +152,33 @@ def test_a_cache_that_is_down_falls_back_to_the_database(monkeypatch, caplog):
 
     assert RefundPolicy.current().review_sla_hours == 24
     assert "cache unreachable" in caplog.text
+
+
+def conversation_rules(language: str) -> str:
+    text = Client().get("/policy/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    start = text.index('data-testid="policy-conversation"')
+    return text[start : text.index("</ul>", start)]
+
+
+def test_the_page_states_the_conversation_rules_of_the_policy_row():
+    rules = conversation_rules("en")
+    assert "may ask you for more" in rules
+    assert "Answer within 48 hours" in rules
+    assert "appealed" in rules
+    assert "once every 2 hours" in rules
+    assert rules.count("<li>") == 3
+    assert conversation_rules("zh-CN").count("<li>") == 3
+
+    policy = RefundPolicy.current()
+    policy.customer_reply_hours = 24
+    policy.nudge_interval_minutes = 90
+    policy.save()
+
+    rules = conversation_rules("en")
+    assert "Answer within 24 hours" in rules
+    assert "48 hours" not in rules
+    assert "once every 90 minutes" in rules
+
+    policy.nudge_interval_minutes = 180
+    policy.save()
+    assert "once every 3 hours" in conversation_rules("en")
