@@ -89,7 +89,9 @@ def test_an_agent_asks_for_a_clearer_photo_and_approves_after_the_answer(
     viewports = SEATS[seats]
 
     agent_page = open_page(locale=LOCALES[lang], viewport=viewports["agent"])
-    agent = Journey(agent_page, "conversation-agent", lang, f"{seats}-{seat(viewports['agent'])}", text)
+    agent = Journey(
+        agent_page, "conversation-agent", lang, f"{seats}-{seat(viewports['agent'])}", text
+    )
     agent.log_in(f"/review/{refund.pk}/", "kefu_wang", f"**/review/{refund.pk}/")
     ask = agent_page.locator("[data-testid=ask-customer]")
     ask.locator("textarea").fill(QUESTION[lang])
