@@ -79,10 +79,10 @@ def register_sentences() -> None:
     sentences.register(
         ASKED_CUSTOMER,
         lambda facts: (
-            _("Customer service asked the customer for more; the answer is due by %(time)s.")
+            _("Customer service asked for more information; an answer is due by %(time)s.")
             % {"time": local_time(datetime.fromisoformat(facts["reply_due_at"]))}
             if facts.get("reply_due_at")
-            else _("Customer service asked the customer for more.")
+            else _("Customer service asked for more information.")
         ),
     )
     sentences.register(

@@ -31,15 +31,15 @@ ANSWER = {"zh": "已补拍，请查看。", "en": "Here is a sharper one."}
 
 TEXT = {
     "zh": {
-        "waiting": "需要您的回复",
+        "waiting": "待您回复",
         "answer due": "请在",
         "sent": "已发送",
         "approve in full": r"^全额同意",
-        "hurried": "您已催办此申请 1 次。",
+        "hurried": "您已催办 1 次。",
         "again from": "后可再次催办",
         "rejected": "已驳回",
         "no answer": "小时内未收到回复",
-        "appeal": "申诉",
+        "appeal": "申请复核",
     },
     "en": {
         "waiting": "Needs your answer",
@@ -89,9 +89,7 @@ def test_an_agent_asks_for_a_clearer_photo_and_approves_after_the_answer(
     viewports = SEATS[seats]
 
     agent_page = open_page(locale=LOCALES[lang], viewport=viewports["agent"])
-    agent = Journey(
-        agent_page, "conversation-agent", lang, f"{seats}-{seat(viewports['agent'])}", text
-    )
+    agent = Journey(agent_page, "conversation-agent", lang, seat(viewports["agent"]), text)
     agent.log_in(f"/review/{refund.pk}/", "kefu_wang", f"**/review/{refund.pk}/")
     ask = agent_page.locator("[data-testid=ask-customer]")
     ask.locator("textarea").fill(QUESTION[lang])
@@ -107,7 +105,7 @@ def test_an_agent_asks_for_a_clearer_photo_and_approves_after_the_answer(
 
     customer_page = open_page(locale=LOCALES[lang], viewport=viewports["customer"])
     customer = Journey(
-        customer_page, "conversation-customer", lang, f"{seats}-{seat(viewports['customer'])}", text
+        customer_page, "conversation-customer", lang, seat(viewports["customer"]), text
     )
     customer.log_in(f"/refunds/{refund.pk}/", "xiaomei", f"**/refunds/{refund.pk}/")
     waiting = customer_page.locator("[data-testid=waiting-banner]")
