@@ -4,17 +4,19 @@ messages both ways, an agent asking the customer and the request waiting
 read and write."""
 
 from datetime import timedelta
+from io import StringIO
 from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.utils.dateparse import parse_datetime
 
 from accounts import roles
 from notifications.models import Notification
 from refundportal import clock
 from refunds import services
-from refunds.models import Evidence, Message, RefundRequest
+from refunds.models import Evidence, Message, RefundRequest, TimelineEvent
 from tests.conftest import client_as
 from tests.factories import UserFactory
 
@@ -357,3 +359,38 @@ def test_a_long_thread_is_paged_oldest_first_for_the_customer(
     assert shown[-1]["evidence"] == [photo]
     small = client.get(refund_url(pending["id"], "messages"), {"page_size": 5, "page": 6})
     assert [m["body"] for m in small.json()["results"]] == ["and a photo"]
+
+
+def tick(at: Any) -> str:
+    out = StringIO()
+    call_command("tick", "--at", at.isoformat(), stdout=out)
+    return out.getvalue()
+
+
+def test_tick_rejects_an_unanswered_request_once(
+    pending: dict[str, Any], client: Any, agent_client: Any, now: Any, alice: Any
+) -> None:
+    assert ask(agent_client, pending["id"]).status_code == 201
+    assert "customer_reply_timeout: {'rejected': 0}" in tick(now + timedelta(hours=47))
+    assert RefundRequest.objects.get(pk=pending["id"]).status == "awaiting_customer"
+
+    later = now + timedelta(hours=49)
+    assert "customer_reply_timeout: {'rejected': 1}" in tick(later)
+    rejected = RefundRequest.objects.get(pk=pending["id"])
+    assert rejected.status == "rejected"
+    assert rejected.decision_rule == "C1"
+    assert rejected.decided_at == later
+    assert rejected.customer_reply_due_at is None
+    steps = TimelineEvent.objects.filter(request_id=pending["id"]).count()
+    notes = Notification.objects.filter(user=alice).count()
+
+    # A second tick at the same time finds nothing left to do.
+    assert "customer_reply_timeout: {'rejected': 0}" in tick(later)
+    again = RefundRequest.objects.get(pk=pending["id"])
+    assert (again.status, again.decided_at, again.updated_at) == (
+        "rejected",
+        later,
+        rejected.updated_at,
+    )
+    assert TimelineEvent.objects.filter(request_id=pending["id"]).count() == steps
+    assert Notification.objects.filter(user=alice).count() == notes
