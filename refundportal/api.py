@@ -239,6 +239,9 @@ class ErrorSerializer(serializers.Serializer):
         required=False,
         help_text="With `request_open` and `already_compensated`: the request that stands.",
     )
+    retry_after = serializers.IntegerField(
+        required=False, help_text="With `throttled`: the seconds to wait before trying again."
+    )
 
     def get_fields(self) -> dict[str, serializers.Field]:
         # ``fields`` is also the name of Serializer's own attribute, so the

@@ -4,7 +4,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.functional import SimpleLazyObject
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import MultiPartParser
@@ -296,9 +296,35 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._respond(refund.pk)
 
 
+# What the review queue lists: requests under review (the default), or
+# those waiting for their customers' answers.
+QUEUE_STATUSES = (RefundStatus.PENDING_REVIEW, RefundStatus.AWAITING_CUSTOMER)
+
+
+def queue_status(params: Any) -> str:
+    """``?status=``, ``pending_review`` when absent or blank; 400
+    ``validation_error`` for anything else."""
+    text = params.get("status")
+    if text is None or text == "":
+        return RefundStatus.PENDING_REVIEW
+    try:
+        return str(serializers.ChoiceField(choices=QUEUE_STATUSES).run_validation(text))
+    except exceptions.ValidationError as exc:
+        raise exceptions.ValidationError({"status": exc.detail}) from exc
+
+
 @extend_schema(
     tags=["review"],
     parameters=[
+        OpenApiParameter(
+            "status",
+            str,
+            enum=list(QUEUE_STATUSES),
+            description=(
+                "`pending_review` (the default): requests under review; `awaiting_customer`: "
+                "requests waiting for their customers' answers, the soonest due first."
+            ),
+        ),
         OpenApiParameter("reason", str, enum=list(Reason.values)),
         OpenApiParameter("escalated", bool),
         OpenApiParameter("assignee", str, description="a user name, `me` or `none`"),
@@ -313,7 +339,8 @@ class ReviewQueueView(ListAPIView):
     serializer_class = RefundSerializer
 
     def get_queryset(self) -> Any:
-        return review_queue(self.request.user, self.request.query_params)
+        params = self.request.query_params
+        return review_queue(self.request.user, params, status=queue_status(params))
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "policy": lazy_policy()}

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from notifications.models import Notification
 from orders.models import Order
 from orders.services import order_event_add
 from payouts.models import Payout
 from payouts.states import PayoutStatus
 from refunds.evidence import process_photo
-from refunds.models import Evidence, Feedback, RefundRequest, TimelineEvent
+from refunds.models import Evidence, Feedback, Message, RefundRequest, TimelineEvent
 from refunds.services import evidence_store, payout_attempt, refund_file
 from refunds.states import RefundStatus
 from tests.factories import create_order, photo_bytes
@@ -88,12 +89,18 @@ def snapshot() -> tuple[Any, ...]:
     """What a refused call must leave as it was."""
     return (
         list(Order.objects.order_by("pk").values_list("status", flat=True)),
-        list(RefundRequest.objects.order_by("pk").values_list("status", "escalated", "assignee")),
+        list(
+            RefundRequest.objects.order_by("pk").values_list(
+                "status", "escalated", "assignee", "nudge_count", "nudged_at"
+            )
+        ),
         list(Payout.objects.order_by("pk").values_list("status", "attempts", "closed")),
         Evidence.objects.count(),
         Evidence.objects.filter(request__isnull=False).count(),
         Feedback.objects.count(),
         TimelineEvent.objects.count(),
+        Message.objects.count(),
+        Notification.objects.count(),
     )
 
 

@@ -99,7 +99,7 @@ def test_money_is_declared_as_a_decimal_string(schema):
     assert order["paid_total"].get("format") == "decimal"
 
 
-@pytest.mark.parametrize("code", ["400", "401", "403", "404"])
+@pytest.mark.parametrize("code", ["400", "401", "403", "404", "429"])
 def test_every_operation_declares_its_errors_with_the_envelope(schema, code):
     ops = operations(schema)
     assert ops
@@ -116,6 +116,55 @@ def test_every_write_declares_conflict_size_and_media_type_errors(schema):
     for path, method, operation in operations(schema):
         if method in {"post", "put", "patch"}:
             assert {"409", "413", "415"} <= set(operation["responses"]), f"{method} {path}"
+
+
+def body_schema(schema: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
+    body = content["application/json"]["schema"]
+    return resolve(schema, body["$ref"]) if "$ref" in body else body
+
+
+def test_the_conversation_is_documented_both_ways(schema):
+    item = schema["paths"]["/api/v1/refunds/{id}/messages/"]
+    listed = item["get"]["responses"]
+    page = body_schema(schema, listed["200"]["content"])
+    assert {"count", "next", "previous", "results"} <= set(page["properties"])
+    message = resolve(schema, page["properties"]["results"]["items"]["$ref"])
+    assert set(message["properties"]) == {"id", "at", "author_role", "body", "evidence"}
+    assert "404" in listed
+
+    written = item["post"]
+    request = body_schema(schema, written["requestBody"]["content"])
+    assert set(request["properties"]) == {"body", "evidence", "awaiting_customer"}
+    assert request["required"] == ["body"]
+    assert request["additionalProperties"] is False
+    assert request["properties"]["body"]["maxLength"] == 2000
+    assert request["properties"]["evidence"]["maxItems"] == 6
+    assert request["properties"]["awaiting_customer"]["type"] == "boolean"
+    assert (
+        resolve(
+            schema, written["responses"]["201"]["content"]["application/json"]["schema"]["$ref"]
+        )
+        == message
+    )
+    assert {"400", "404", "409"} <= set(written["responses"])
+
+
+def test_the_nudge_declares_its_throttle_with_the_error_envelope(schema):
+    responses = schema["paths"]["/api/v1/refunds/{id}/nudge/"]["post"]["responses"]
+    assert {"200", "400", "404", "409", "429"} <= set(responses)
+    refund = body_schema(schema, responses["200"]["content"])
+    assert "nudges" in refund["properties"]
+    throttled = body_schema(schema, responses["429"]["content"])
+    assert {"code", "detail"} <= set(throttled["required"])
+    assert throttled["properties"]["retry_after"]["type"] == "integer"
+    assert "throttled" in responses["429"]["description"]
+
+
+def test_the_refund_status_includes_waiting_for_the_customer(schema):
+    status = schema["components"]["schemas"]["Refund"]["properties"]["status"]
+    assert status["allOf"] == [{"$ref": "#/components/schemas/RefundStatusEnum"}]
+    values = schema["components"]["schemas"]["RefundStatusEnum"]["enum"]
+    assert {"awaiting_customer", "pending_review"} <= set(values)
 
 
 def test_the_docs_render_without_a_cdn(api):

@@ -1,9 +1,13 @@
 """What the refund tests share: the API calls they make, customers of a
-chosen age, and orders placed at chosen times relative to the clock."""
+chosen age, orders placed at chosen times relative to the clock, and calls
+released together in threads for the races."""
 
+import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts import roles
@@ -89,3 +93,26 @@ def underway_order(
     return create_order_at(
         customer=customer, status=status, promised_at=now - promised_ago, **overrides
     )
+
+
+def at_once(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run ``calls`` in threads released together; each thread has its own
+    database connection, closed when it is done."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[index] = call()
+        except BaseException as exc:  # reported by the test, not lost in the thread
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

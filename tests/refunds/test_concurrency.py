@@ -2,14 +2,12 @@
 one through at a time, so the money claimed never exceeds what was paid,
 and the database itself allows one open request per order."""
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from refunds.models import RefundRequest
@@ -17,32 +15,9 @@ from refunds.selectors import order_refundable_now
 from tests.conftest import client_as
 from tests.factories import RefundRequestFactory, UserFactory, create_order, create_order_at
 
-from .support import file_refund, old_customer
+from .support import at_once, file_refund, old_customer
 
 GRANTED = ("pending_review", "approved", "refunded", "payout_failed")
-
-
-def at_once(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run ``calls`` in threads released together; each thread has its own
-    database connection, closed when it is done."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except BaseException as exc:  # reported by the test, not lost in the thread
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def claimed(order: Any) -> Decimal:

@@ -4,17 +4,19 @@ messages both ways, an agent asking the customer and the request waiting
 read and write."""
 
 from datetime import timedelta
+from io import StringIO
 from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.utils.dateparse import parse_datetime
 
 from accounts import roles
 from notifications.models import Notification
 from refundportal import clock
 from refunds import services
-from refunds.models import Evidence, Message, RefundRequest
+from refunds.models import Evidence, Message, RefundRequest, TimelineEvent
 from tests.conftest import client_as
 from tests.factories import UserFactory
 
@@ -289,3 +291,106 @@ def test_the_conversation_is_append_only(pending: dict[str, Any], client: Any) -
         Message.objects.filter(pk=message.pk).update(body="changed")
     with pytest.raises(PermissionError):
         message.delete()
+
+
+def test_staff_notes_never_appear_in_the_thread(
+    pending: dict[str, Any], client: Any, agent_client: Any
+) -> None:
+    post(client, pending["id"], body="Where is my refund?")
+    for note, internal in (
+        ("Rider says the bag was sealed.", True),
+        ("Checking with the rider.", False),
+    ):
+        noted = agent_client.post(
+            refund_url(pending["id"], "notes"), {"note": note, "internal": internal}, format="json"
+        )
+        assert noted.status_code == 201, noted.content
+    post(agent_client, pending["id"], body="We are looking into it.")
+
+    for reader in (client, agent_client):
+        response = reader.get(refund_url(pending["id"], "messages"))
+        assert response.json()["count"] == 2
+        assert [m["body"] for m in response.json()["results"]] == [
+            "Where is my refund?",
+            "We are looking into it.",
+        ]
+        assert b"Rider says" not in response.content
+        assert b"Checking with the rider" not in response.content
+    # The notes are where they belong: on the timeline, the internal one for staff only.
+    staff_timeline = str(agent_client.get(refund_url(pending["id"])).json()["timeline"])
+    assert "Rider says the bag was sealed." in staff_timeline
+    assert "Rider says" not in str(client.get(refund_url(pending["id"])).json()["timeline"])
+
+
+def test_a_long_thread_is_paged_oldest_first_for_the_customer(
+    pending: dict[str, Any],
+    client: Any,
+    agent_client: Any,
+    now: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    sent = []
+    for n in range(25):
+        writer = client if n % 2 == 0 else agent_client
+        body = f"{'customer' if n % 2 == 0 else 'agent'} message {n}"
+        with clock.frozen_at(now + timedelta(minutes=n)):
+            assert post(writer, pending["id"], body=body).status_code == 201
+        sent.append(body)
+    photo = upload_id(client, seed=5)
+    with clock.frozen_at(now + timedelta(minutes=30)):
+        assert post(client, pending["id"], body="and a photo", evidence=[photo]).status_code == 201
+    sent.append("and a photo")
+
+    with django_assert_max_num_queries(9):
+        first = client.get(refund_url(pending["id"], "messages"))
+    assert first.status_code == 200
+    page = first.json()
+    assert set(page) == {"count", "next", "previous", "results"}
+    assert page["count"] == 26
+    assert page["previous"] is None
+    assert len(page["results"]) == 20
+    second = client.get(page["next"])
+    assert second.json()["next"] is None
+    assert second.json()["previous"] is not None
+    shown = page["results"] + second.json()["results"]
+    assert [m["body"] for m in shown] == sent
+    assert [m["author_role"] for m in shown[:4]] == ["customer", "agent", "customer", "agent"]
+    assert [m["at"] for m in shown] == sorted(m["at"] for m in shown)
+    assert shown[-1]["evidence"] == [photo]
+    small = client.get(refund_url(pending["id"], "messages"), {"page_size": 5, "page": 6})
+    assert [m["body"] for m in small.json()["results"]] == ["and a photo"]
+
+
+def tick(at: Any) -> str:
+    out = StringIO()
+    call_command("tick", "--at", at.isoformat(), stdout=out)
+    return out.getvalue()
+
+
+def test_tick_rejects_an_unanswered_request_once(
+    pending: dict[str, Any], client: Any, agent_client: Any, now: Any, alice: Any
+) -> None:
+    assert ask(agent_client, pending["id"]).status_code == 201
+    assert "customer_reply_timeout: {'rejected': 0}" in tick(now + timedelta(hours=47))
+    assert RefundRequest.objects.get(pk=pending["id"]).status == "awaiting_customer"
+
+    later = now + timedelta(hours=49)
+    assert "customer_reply_timeout: {'rejected': 1}" in tick(later)
+    rejected = RefundRequest.objects.get(pk=pending["id"])
+    assert rejected.status == "rejected"
+    assert rejected.decision_rule == "C1"
+    assert rejected.decided_at == later
+    assert rejected.customer_reply_due_at is None
+    steps = TimelineEvent.objects.filter(request_id=pending["id"]).count()
+    notes = Notification.objects.filter(user=alice).count()
+
+    # A second tick at the same time finds nothing left to do.
+    assert "customer_reply_timeout: {'rejected': 0}" in tick(later)
+    again = RefundRequest.objects.get(pk=pending["id"])
+    assert (again.status, again.decided_at, again.updated_at) == (
+        "rejected",
+        later,
+        rejected.updated_at,
+    )
+    assert TimelineEvent.objects.filter(request_id=pending["id"]).count() == steps
+    assert Notification.objects.filter(user=alice).count() == notes
