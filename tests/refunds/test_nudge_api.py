@@ -76,6 +76,7 @@ def test_a_second_nudge_within_two_hours_is_throttled(client: Any, alice: Any, n
     assert again.status_code == 429
     assert again.json()["code"] == "throttled"
     assert again.json()["retry_after"] == 30 * 60
+    assert again["Retry-After"] == str(30 * 60)
     with clock.frozen_at(now + timedelta(hours=2)):
         third = nudge(client, refund_id)
     assert third.status_code == 200
