@@ -137,13 +137,13 @@ def log_suspicious_operation(
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        response = Response(
+        refusal = Response(
             error_body(exc.code, exc.detail, exc.fields, **exc.extra), status=exc.status_code
         )
         if "retry_after" in exc.extra:
             # As DRF's own throttles answer: the header too, for generic clients.
-            response["Retry-After"] = str(exc.extra["retry_after"])
-        return response
+            refusal["Retry-After"] = str(exc.extra["retry_after"])
+        return refusal
     if isinstance(exc, SuspiciousOperation):
         # A form or multipart body with too many fields, files or bytes is
         # refused while DRF parses it; left to Django, it would answer an
