@@ -15,8 +15,9 @@ SENIOR_AGENT = "senior_agent"
 FINANCE = "finance"
 MANAGER = "manager"
 INTEGRATION = "integration"
+MERCHANT = "merchant"
 
-ROLES = (CUSTOMER, AGENT, SENIOR_AGENT, FINANCE, MANAGER, INTEGRATION)
+ROLES = (CUSTOMER, AGENT, SENIOR_AGENT, FINANCE, MANAGER, INTEGRATION, MERCHANT)
 STAFF_ROLES = frozenset({AGENT, SENIOR_AGENT, FINANCE, MANAGER})
 REVIEW_ROLES = frozenset({AGENT, SENIOR_AGENT})
 PAYOUT_READERS = frozenset({FINANCE, MANAGER})
@@ -30,6 +31,7 @@ ROLE_LABELS = {
     FINANCE: _("Finance"),
     MANAGER: _("Manager"),
     INTEGRATION: _("Integration"),
+    MERCHANT: _("Merchant"),
 }
 
 _CACHE_ATTR = "_refundportal_roles"
@@ -66,7 +68,7 @@ def is_staff_role(user: Any) -> bool:
 def primary_role(user: Any) -> str | None:
     """The role a page greets the user as: the most powerful one held."""
     held = user_roles(user)
-    for role in (MANAGER, FINANCE, SENIOR_AGENT, AGENT, CUSTOMER, INTEGRATION):
+    for role in (MANAGER, FINANCE, SENIOR_AGENT, AGENT, MERCHANT, CUSTOMER, INTEGRATION):
         if role in held:
             return role
     return None

@@ -25,6 +25,14 @@ def equal_to_the_cent(left: Any, right: Any) -> LessThan:
 class Merchant(models.Model):
     code = models.CharField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    # The restaurant's staff with a log-in (role ``merchant``): they answer
+    # the refund requests on its orders first.
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="merchants",
+        verbose_name=_("merchant users"),
+    )
 
     class Meta:
         ordering = ["code"]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from refundportal.money import ZERO, line_refundables, money_sum, to_money
 
-from .models import DeliveryEvent, Order, OrderItem
+from .models import DeliveryEvent, Merchant, Order, OrderItem
 
 DELIVERY_FEE = "delivery_fee"
 PACKAGING_FEE = "packaging_fee"
@@ -154,3 +154,18 @@ def order_refundable(
             )
         )
     return OrderRefundable(lines=lines)
+
+
+def merchant_ids_of(user: Any) -> list[int]:
+    """The merchants a merchant user works for."""
+    return list(
+        Merchant.members.through.objects.filter(user_id=user.pk).values_list(
+            "merchant_id", flat=True
+        )
+    )
+
+
+def merchant_answers(merchant_id: int) -> bool:
+    """Whether anyone answers for the merchant in the portal: its refund
+    requests go to it first only then."""
+    return Merchant.members.through.objects.filter(merchant_id=merchant_id).exists()

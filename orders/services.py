@@ -215,3 +215,18 @@ def order_event_add(*, order: Order, status: str, at: datetime) -> tuple[Order, 
         if status in FAILED and locked.paid_total > 0:
             order_failed.send(sender=Order, order=locked, at=at)
     return locked, True
+
+
+def merchant_members_add(*, user: Any, codes: list[str]) -> list[Merchant]:
+    """Make ``user`` one of the staff of the merchants named by ``codes``;
+    an unknown code is refused and nothing is added."""
+    wanted = list(dict.fromkeys(code.strip() for code in codes if code.strip()))
+    merchants = list(Merchant.objects.filter(code__in=wanted))
+    unknown = sorted(set(wanted) - {merchant.code for merchant in merchants})
+    if unknown:
+        raise validation_error(
+            "merchant", _("No merchant with code %(codes)s.") % {"codes": ", ".join(unknown)}
+        )
+    for merchant in merchants:
+        merchant.members.add(user)
+    return merchants

@@ -22,6 +22,7 @@ class RefundsConfig(AppConfig):
             evidence_purge,
             payout_sweep,
             refund_customer_timeouts,
+            refund_merchant_timeouts,
             sla_sweep,
         )
 
@@ -30,6 +31,7 @@ class RefundsConfig(AppConfig):
         periodic.register("payout_sweep")(payout_sweep)
         periodic.register("evidence_purge")(evidence_purge)
         periodic.register("customer_reply_timeout")(refund_customer_timeouts)
+        periodic.register("merchant_answer_timeout")(refund_merchant_timeouts)
         order_failed.connect(refund_failed_order, dispatch_uid="refunds.refund_failed_order")
         post_migrate.connect(grant_manager_permissions, sender=self)
 

@@ -48,6 +48,15 @@ class RiskLevel(models.TextChoices):
 class DecisionSource(models.TextChoices):
     AUTO = "auto", _("Automatic")
     AGENT = "agent", _("Agent")
+    MERCHANT = "merchant", _("Merchant")
+
+
+class Liability(models.TextChoices):
+    """Who bears an approved amount (SPEC 12)."""
+
+    MERCHANT = "merchant", _("Merchant")
+    COURIER = "courier", _("Courier")
+    PLATFORM = "platform", _("Platform")
 
 
 def _percent(**kwargs: Any) -> models.PositiveSmallIntegerField:
@@ -110,6 +119,12 @@ class RefundPolicy(models.Model):
     )
     nudge_interval_minutes = models.PositiveIntegerField(
         _("time between nudges (min)"), default=120, validators=[MinValueValidator(1)]
+    )
+    merchant_response_minutes = models.PositiveIntegerField(
+        _("merchant's time to answer (min)"),
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_("A request the merchant has not answered by then is approved in full."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -269,6 +284,25 @@ class RefundRequest(models.Model):
     customer_wait = models.DurationField(default=timedelta(0))
     nudge_count = models.PositiveSmallIntegerField(default=0)
     nudged_at = models.DateTimeField(null=True, blank=True)
+
+    # The merchant's stage (``awaiting_merchant``): when the answer is due,
+    # and what the merchant answered (``approve`` or ``refuse``), with
+    # their note.
+    merchant_due_at = models.DateTimeField(null=True, blank=True)
+    merchant_decision = models.CharField(max_length=10, blank=True, default="")
+    merchant_note = models.TextField(blank=True, default="")
+    merchant_answered_at = models.DateTimeField(null=True, blank=True)
+    merchant_answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Who bears the approved amount; set with every approval.
+    liability = models.CharField(
+        _("liability"), max_length=10, choices=Liability.choices, blank=True, default=""
+    )
 
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

@@ -234,6 +234,13 @@ def decision_message(rule: str, outcome: str, facts: dict[str, Any]) -> str:
     """The sentence a customer reads for an automatic decision, in the
     active language."""
     f = facts
+    if outcome == RefundStatus.AWAITING_MERCHANT and rule in ("R12", "R13"):
+        if f.get("merchant_due_at"):
+            return _(
+                "The merchant answers first, by %(due)s; without an answer by then the request "
+                "is approved in full."
+            ) % {"due": _local(f["merchant_due_at"])}
+        return _("The merchant answers first.")
     if outcome == PENDING_REVIEW and f.get("risk_flags") and rule in ("R9", "R11"):
         return _("Your request meets the rule, but an agent checks it before the refund.")
     messages = {
@@ -277,7 +284,9 @@ def decision_message(rule: str, outcome: str, facts: dict[str, Any]) -> str:
             "not refunded once the food is on its way."
         ),
         "R15": lambda: _("An agent will review your request."),
-        # Not a filing rule: the conversation's timeout (SPEC 11).
+        # Not filing rules: the merchant's silence (SPEC 12) and the
+        # conversation's timeout (SPEC 11).
+        "M1": lambda: _("The merchant did not answer in time: approved in full."),
         "C1": lambda: (
             _(
                 "Customer service asked you for more and no answer came within %(hours)s h, "

@@ -41,6 +41,7 @@ PAID_TO_BALANCE = "payout.paid_to_balance"  # facts: amount; what the customer r
 ASKED_CUSTOMER = "refund.asked_customer"  # facts: reply_due_at
 CUSTOMER_ANSWERED = "refund.customer_answered"
 NUDGED = "refund.nudged"  # facts: count
+MERCHANT_SILENT_HELD = "refund.merchant_silent_held"
 
 
 def local_time(at: datetime) -> str:
@@ -84,6 +85,10 @@ def register_sentences() -> None:
             if facts.get("reply_due_at")
             else _("Customer service asked for more information.")
         ),
+    )
+    sentences.register(
+        MERCHANT_SILENT_HELD,
+        lambda facts: _("The merchant did not answer in time; an agent decides the request."),
     )
     sentences.register(
         CUSTOMER_ANSWERED, lambda facts: _("The customer answered; the review goes on.")
@@ -183,6 +188,10 @@ class RefundView:
     @property
     def created_at(self) -> datetime:
         return self.request.created_at
+
+    @property
+    def liability(self) -> str:
+        return self.request.liability
 
     @property
     def evidence(self) -> Sequence[Evidence]:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Case, F, Prefetch, Q, QuerySet, Value, When
 
 from accounts import roles
 from orders.models import Order
@@ -146,9 +146,11 @@ def refund_queryset_for(user: Any) -> QuerySet[RefundRequest]:
     held = roles.user_roles(user)
     if held & roles.STAFF_ROLES:
         return qs
-    if roles.CUSTOMER in held:
-        return qs.filter(customer=user)
-    return qs.none()
+    mine = Q(customer=user) if roles.CUSTOMER in held else Q(pk__in=[])
+    if roles.MERCHANT in held:
+        # A merchant's staff read the requests on their merchants' orders.
+        mine |= Q(order__merchant__members=user)
+    return qs.filter(mine)
 
 
 def conversation(refund: RefundRequest) -> QuerySet[Message]:
@@ -273,6 +275,26 @@ def customer_reply_overdue(at: datetime) -> QuerySet[RefundRequest]:
     return RefundRequest.objects.filter(
         status=RefundStatus.AWAITING_CUSTOMER, customer_reply_due_at__lte=at
     ).order_by("customer_reply_due_at", "pk")
+
+
+def merchant_answer_overdue(at: datetime) -> QuerySet[RefundRequest]:
+    """Requests still waiting for an answer their merchant owed by ``at``."""
+    return RefundRequest.objects.filter(
+        status=RefundStatus.AWAITING_MERCHANT, merchant_due_at__lte=at
+    ).order_by("merchant_due_at", "pk")
+
+
+def merchant_refunds(user: Any) -> QuerySet[RefundRequest]:
+    """The requests on the orders of a merchant user's merchants: those
+    waiting for an answer first, the soonest due first, then the newest."""
+    waiting_first = Case(
+        When(status=RefundStatus.AWAITING_MERCHANT, then=Value(0)), default=Value(1)
+    )
+    return (
+        refund_queryset_for(user)
+        .annotate(waiting_first=waiting_first)
+        .order_by("waiting_first", F("merchant_due_at").asc(nulls_last=True), "-created_at", "-id")
+    )
 
 
 # The queue's order: escalated first, then the ones their customers hurried

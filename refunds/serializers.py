@@ -11,7 +11,7 @@ from accounts import roles
 from orders.serializers import ORDER_NUMBER_PATTERN
 from refundportal.api import MAX_ID, BuiltOnceModelSerializer, StrictSerializer
 
-from .models import Evidence, Message, Reason, RefundRequest
+from .models import DecisionSource, Evidence, Liability, Message, Reason, RefundRequest
 from .presenters import RefundView, breakdown_rows, decision_note, timeline_steps, view_of
 from .selectors import can_appeal, can_give_feedback
 from .services import MAX_PHOTOS, MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH
@@ -60,8 +60,25 @@ class AppealSerializer(StrictSerializer):
 
 class DecideSerializer(StrictSerializer):
     decision = serializers.ChoiceField(choices=["approve", "reject"])
+    liability = serializers.ChoiceField(
+        choices=Liability.choices,
+        required=False,
+        help_text="Who bears an approval, when not the default by cause (needs a note).",
+    )
     amount = serializers.DecimalField(
         max_digits=10, decimal_places=2, min_value=Decimal("0.01"), required=False
+    )
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class MerchantResponseSerializer(StrictSerializer):
+    decision = serializers.ChoiceField(choices=["approve", "refuse"])
+    amount = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        help_text="Below the requested amount: a partial approval, which needs a note.",
     )
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
@@ -154,7 +171,7 @@ class EvidenceSerializer(BuiltOnceModelSerializer):
 
 
 class DecisionSerializer(serializers.Serializer):
-    source = serializers.ChoiceField(choices=["auto", "agent"])  # type: ignore[assignment]
+    source = serializers.ChoiceField(choices=DecisionSource.values)  # type: ignore[assignment]
     rule = serializers.CharField(allow_blank=True)
     note = serializers.CharField(allow_blank=True)
     at = serializers.DateTimeField()
@@ -221,6 +238,11 @@ class RefundSerializer(BuiltOnceModelSerializer):
     nudges = serializers.SerializerMethodField()
     can_appeal = serializers.SerializerMethodField()
     can_give_feedback = serializers.SerializerMethodField()
+    liability = serializers.ChoiceField(
+        choices=Liability.choices,
+        allow_blank=True,
+        help_text="Staff only: who bears the approved amount (blank before an approval).",
+    )
     risk = serializers.SerializerMethodField(help_text="Staff only.")
     assignee = serializers.SerializerMethodField(help_text="Staff only.")
 
@@ -248,6 +270,7 @@ class RefundSerializer(BuiltOnceModelSerializer):
             "created_at",
             "risk",
             "assignee",
+            "liability",
         ]
 
     # Each method reads a ``RefundView``: the request with its rows in hand.
@@ -291,8 +314,9 @@ class RefundSerializer(BuiltOnceModelSerializer):
     def to_representation(self, instance: RefundRequest | RefundView) -> dict[str, Any]:
         data = super().to_representation(view_of(instance))
         if not self._is_staff():
-            # Customers never see risk scores or who works their request.
-            del data["risk"], data["assignee"]
+            # Customers and merchants never see risk scores, who works the
+            # request, or who bears it.
+            del data["risk"], data["assignee"], data["liability"]
         return data
 
     def _is_staff(self) -> bool:

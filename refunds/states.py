@@ -25,6 +25,7 @@ class RefundRequest(Protocol):
 class RefundStatus(models.TextChoices):
     PENDING_REVIEW = "pending_review", _("Pending review")
     AWAITING_CUSTOMER = "awaiting_customer", _("Waiting for the customer")
+    AWAITING_MERCHANT = "awaiting_merchant", _("Waiting for the merchant")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     CANCELLED = "cancelled", _("Cancelled")
@@ -35,7 +36,7 @@ class RefundStatus(models.TextChoices):
 S = RefundStatus
 
 # A request is created straight into one of these by auto-review.
-INITIAL = frozenset({S.PENDING_REVIEW, S.APPROVED, S.REJECTED})
+INITIAL = frozenset({S.PENDING_REVIEW, S.AWAITING_MERCHANT, S.APPROVED, S.REJECTED})
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     # To refunded: the appeal of a refunded partial approval, rejected.
@@ -45,6 +46,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # The customer answers (back to review), never does (rejected), or
     # gives up (cancelled).
     S.AWAITING_CUSTOMER: frozenset({S.PENDING_REVIEW, S.REJECTED, S.CANCELLED}),
+    # The merchant approves (or stays silent past the due time), or refuses
+    # and the platform's agents decide; the customer may cancel meanwhile.
+    S.AWAITING_MERCHANT: frozenset({S.APPROVED, S.PENDING_REVIEW, S.CANCELLED}),
     S.REJECTED: frozenset({S.PENDING_REVIEW}),  # an appeal
     S.APPROVED: frozenset({S.REFUNDED, S.PAYOUT_FAILED}),
     S.PAYOUT_FAILED: frozenset({S.REFUNDED}),
@@ -55,11 +59,18 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # Requests whose claim on the order's money stands; a rejected or cancelled
 # request gives its claim back.
 CLAIMING = frozenset(
-    {S.PENDING_REVIEW, S.AWAITING_CUSTOMER, S.APPROVED, S.REFUNDED, S.PAYOUT_FAILED}
+    {
+        S.PENDING_REVIEW,
+        S.AWAITING_CUSTOMER,
+        S.AWAITING_MERCHANT,
+        S.APPROVED,
+        S.REFUNDED,
+        S.PAYOUT_FAILED,
+    }
 )
 # Requests still being decided: an order has at most one, and a new request
 # on it is refused while one is (rule R3). The customer may cancel them.
-OPEN = frozenset({S.PENDING_REVIEW, S.AWAITING_CUSTOMER})
+OPEN = frozenset({S.PENDING_REVIEW, S.AWAITING_CUSTOMER, S.AWAITING_MERCHANT})
 # Requests that only an appeal can move on, if anything: once their appeal
 # window has passed they are closed for good.
 SETTLED = frozenset({S.REFUNDED, S.REJECTED, S.CANCELLED})

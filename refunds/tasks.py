@@ -10,7 +10,7 @@ from django.utils.dateparse import parse_datetime
 
 from refundportal import clock
 
-from .services import conversation, escalation, paying, photos
+from .services import conversation, escalation, merchant, paying, photos
 
 
 @shared_task(name="refunds.tasks.sla_sweep_task", acks_late=True)
@@ -21,6 +21,11 @@ def sla_sweep_task() -> dict[str, int]:
 @shared_task(name="refunds.tasks.customer_reply_timeout_task", acks_late=True)
 def customer_reply_timeout_task() -> dict[str, int]:
     return conversation.refund_customer_timeouts(clock.now())
+
+
+@shared_task(name="refunds.tasks.merchant_answer_timeout_task", acks_late=True)
+def merchant_answer_timeout_task() -> dict[str, int]:
+    return merchant.refund_merchant_timeouts(clock.now())
 
 
 @shared_task(name="refunds.tasks.evidence_purge_task", acks_late=True)

@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from .views import (
     EvidenceFileView,
     EvidenceUploadView,
+    MerchantRefundListView,
     OrderViewSet,
     RefundViewSet,
     ReviewQueueView,
@@ -21,5 +22,6 @@ urlpatterns = [
     path("evidence/", EvidenceUploadView.as_view(), name="evidence-upload"),
     path("evidence/<int:pk>/file/", EvidenceFileView.as_view(), name="evidence-file"),
     path("review-queue/", ReviewQueueView.as_view(), name="review-queue"),
+    path("merchant/refunds/", MerchantRefundListView.as_view(), name="merchant-refunds"),
     *router.urls,
 ]

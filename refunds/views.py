@@ -3,6 +3,7 @@ from typing import Any
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -18,19 +19,26 @@ from accounts import roles
 from accounts.permissions import IsCustomer, IsReviewer, IsStaff
 from accounts.users import signed_in
 from orders import views as order_views
-from orders.selectors import Claim
+from orders.selectors import Claim, merchant_ids_of
 from refundportal.api import ApplicationError
 
 from . import services
 from .evidence import UploadThrottle, process_photo
 from .models import Evidence, Reason, RefundPolicy
 from .presenters import assessed_rows
-from .selectors import claims_for_orders, conversation, refund_queryset_for, review_queue
+from .selectors import (
+    claims_for_orders,
+    conversation,
+    merchant_refunds,
+    refund_queryset_for,
+    review_queue,
+)
 from .serializers import (
     AppealSerializer,
     DecideSerializer,
     EvidenceSerializer,
     FeedbackSerializer,
+    MerchantResponseSerializer,
     MessageCreateSerializer,
     MessageSerializer,
     NoteSerializer,
@@ -48,8 +56,25 @@ def lazy_policy() -> Any:
 
 
 class CanReadRefunds(BasePermission):
+    """Customers (their own), staff (all), merchants' staff (their orders')."""
+
     def has_permission(self, request: Any, view: Any) -> bool:
-        return roles.has_role(request.user, roles.CUSTOMER, *roles.STAFF_ROLES)
+        return roles.has_role(request.user, roles.CUSTOMER, roles.MERCHANT, *roles.STAFF_ROLES)
+
+
+class IsMerchant(BasePermission):
+    """A merchant user who works for at least one merchant."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if not roles.has_role(request.user, roles.MERCHANT):
+            return False
+        if not merchant_ids_of(request.user):
+            self.message = _(
+                "Your account works for no merchant yet; ask the platform to link it to your "
+                "restaurant."
+            )
+            return False
+        return True
 
 
 class FilingThrottle(ScopedRateThrottle):
@@ -67,6 +92,8 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return [IsCustomer()]
         if self.action in ("claim", "decide"):
             return [IsReviewer()]
+        if self.action == "merchant_response":
+            return [IsMerchant()]
         if self.action == "notes":
             return [IsStaff()]
         return [CanReadRefunds()]
@@ -80,6 +107,9 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_queryset(self) -> Any:
         qs = refund_queryset_for(self.request.user)
+        if self.action == "merchant_response":
+            # Their merchants' requests only, even for a user with a staff role.
+            qs = qs.filter(order__merchant_id__in=merchant_ids_of(self.request.user))
         if self.action in ("cancel", "appeal", "feedback", "nudge"):
             # The customer's own requests only, even for one who also holds a
             # staff role and so may read every request.
@@ -217,6 +247,7 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             decision=data["decision"],
             note=data["note"],
             amount=data.get("amount"),
+            liability=data.get("liability"),
         )
         return self._respond(refund.pk)
 
@@ -279,6 +310,31 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
         page = self.paginate_queryset(conversation(refund))
         return self.get_paginated_response(MessageSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=MerchantResponseSerializer,
+        responses={200: RefundSerializer},
+        description=(
+            "The merchant's answer to a request waiting for it (`awaiting_merchant`): approve "
+            "(in full, or in part with a note: decision source `merchant`, paid at once) or "
+            "refuse with a note (the request goes to the agents' queue). Any other status, or "
+            "after the due time: 409 `conflict`."
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="merchant-response")
+    def merchant_response(self, request: Request, pk: str | None = None) -> Response:
+        refund = self.get_object()
+        incoming = MerchantResponseSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        services.refund_merchant_respond(
+            refund=refund,
+            merchant_user=signed_in(request.user),
+            decision=data["decision"],
+            note=data["note"],
+            amount=data.get("amount"),
+        )
+        return self._respond(refund.pk)
 
     @extend_schema(
         request=None,
@@ -390,13 +446,41 @@ class EvidenceFileView(APIView):
     permission_classes = [CanReadRefunds]
 
     def get(self, request: Request, pk: int) -> Any:
-        evidence = get_object_or_404(Evidence, pk=pk)
-        if not (roles.is_staff_role(request.user) or evidence.owner_id == request.user.pk):
+        evidence = get_object_or_404(Evidence.objects.select_related("request__order"), pk=pk)
+        if not (
+            roles.is_staff_role(request.user)
+            or evidence.owner_id == request.user.pk
+            or _merchant_sees(request.user, evidence)
+        ):
             raise Http404
         response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
         response["Cache-Control"] = "private, max-age=3600"
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+def _merchant_sees(user: Any, evidence: Evidence) -> bool:
+    """A merchant's staff see the photos of the requests on their orders."""
+    return (
+        evidence.request is not None
+        and roles.has_role(user, roles.MERCHANT)
+        and evidence.request.order.merchant_id in merchant_ids_of(user)
+    )
+
+
+@extend_schema(tags=["merchant"])
+class MerchantRefundListView(ListAPIView):
+    """The requests on the orders of my merchants: those waiting for my
+    answer first, the soonest due first; then the newest. Without risk."""
+
+    permission_classes = [IsMerchant]
+    serializer_class = RefundSerializer
+
+    def get_queryset(self) -> Any:
+        return merchant_refunds(self.request.user)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "policy": lazy_policy()}
 
 
 class OrderViewSet(order_views.OrderViewSet):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from accounts import roles
 from notifications.models import Notification
 from orders.models import Order
 from orders.services import order_event_add
@@ -17,7 +18,7 @@ from refunds.evidence import process_photo
 from refunds.models import Evidence, Feedback, Message, RefundRequest, TimelineEvent
 from refunds.services import evidence_store, payout_attempt, refund_file
 from refunds.states import RefundStatus
-from tests.factories import create_order, photo_bytes
+from tests.factories import UserFactory, create_order, photo_bytes
 
 
 @dataclass
@@ -57,6 +58,19 @@ def a_request_under_review(owner: Any) -> Scene:
         customer=owner, order_number=order.number, reason="other", description="汤是凉的"
     ).request
     assert refund.status == RefundStatus.PENDING_REVIEW
+    return _refund_scene(refund)
+
+
+def a_request_awaiting_merchant(owner: Any) -> Scene:
+    """A change of mind while the food is being prepared: the order's
+    merchant, which has a user in the portal, answers first (rule R13)."""
+    order = create_order(customer=owner)
+    order_event_add(order=order, status="accepted", at=order.placed_at + timedelta(minutes=5))
+    order.merchant.members.add(UserFactory(role=roles.MERCHANT))
+    refund = refund_file(
+        customer=owner, order_number=order.number, reason="changed_mind", description="不想要了"
+    ).request
+    assert refund.status == RefundStatus.AWAITING_MERCHANT, refund.status
     return _refund_scene(refund)
 
 

@@ -31,6 +31,7 @@ from tests.scenes import (
     a_failed_payout,
     a_photo,
     a_rejected_request,
+    a_request_awaiting_merchant,
     a_request_under_review,
     an_order,
     shows_none_of,
@@ -49,6 +50,7 @@ COLUMNS = {
     "mgr": roles.MANAGER,
     "integ": roles.INTEGRATION,
     "norole": "no_role",
+    "merch": roles.MERCHANT,
     "super": "superuser",
 }
 
@@ -57,36 +59,38 @@ COLUMNS = {
 # error (400), and cancelling, appealing or rating that request answers as
 # for any other customer's request (404).
 TABLE = """
-                                 anon   cust  agent senior    fin    mgr  integ norole  super
-POST auth/token/                  200    200    200    200    200    200    200    200    200
-POST auth/logout/                 401    204    204    204    204    204    204    204    204
-POST orders/                      401    403    403    403    403    403    201    403    201
-GET  orders/                      401    200    200    200    200    200    200    403    200
-GET  orders/{number}/             401    200    200    200    200    200    200    403    200
-POST orders/{number}/events/      401    403    403    403    403    403    201    403    201
-POST evidence/                    401    201    403    403    403    403    403    403    201
-GET  evidence/{id}/file/          401    200    200    200    200    200    403    403    200
-POST refunds/                     401    201    403    403    403    403    403    403    400
-POST refunds/preview/             401    200    403    403    403    403    403    403    400
-GET  refunds/                     401    200    200    200    200    200    403    403    200
-GET  refunds/{id}/                401    200    200    200    200    200    403    403    200
-POST refunds/{id}/cancel/         401    200    403    403    403    403    403    403    404
-POST refunds/{id}/appeal/         401    200    403    403    403    403    403    403    404
-POST refunds/{id}/feedback/       401    201    403    403    403    403    403    403    404
-POST refunds/{id}/claim/          401    403    200    200    403    403    403    403    200
-POST refunds/{id}/decide/         401    403    200    200    403    403    403    403    200
-POST refunds/{id}/notes/          401    403    201    201    201    201    403    403    201
-GET  refunds/{id}/messages/       401    200    200    200    200    200    403    403    200
-POST refunds/{id}/messages/       401    201    201    201    201    201    403    403    201
-POST refunds/{id}/nudge/          401    200    403    403    403    403    403    403    404
-GET  review-queue/                401    403    200    200    403    403    403    403    200
-GET  payouts/                     401    403    403    403    200    200    403    403    200
-GET  payouts/{id}/                401    403    403    403    200    200    403    403    200
-POST payouts/{id}/retry/          401    403    403    403    202    403    403    403    202
-POST payouts/{id}/reroute/        401    403    403    403    201    403    403    403    201
-GET  payouts/export/              401    403    403    403    200    403    403    403    200
-GET  gateways/sandbox/ledger/     401    403    403    403    200    403    403    403    200
-GET  analytics/monthly/           401    403    403    403    403    200    403    403    200
+                                 anon   cust  agent senior    fin    mgr  integ norole  merch  super
+POST auth/token/                  200    200    200    200    200    200    200    200    200    200
+POST auth/logout/                 401    204    204    204    204    204    204    204    204    204
+POST orders/                      401    403    403    403    403    403    201    403    403    201
+GET  orders/                      401    200    200    200    200    200    200    403    403    200
+GET  orders/{number}/             401    200    200    200    200    200    200    403    403    200
+POST orders/{number}/events/      401    403    403    403    403    403    201    403    403    201
+POST evidence/                    401    201    403    403    403    403    403    403    403    201
+GET  evidence/{id}/file/          401    200    200    200    200    200    403    403    404    200
+POST refunds/                     401    201    403    403    403    403    403    403    403    400
+POST refunds/preview/             401    200    403    403    403    403    403    403    403    400
+GET  refunds/                     401    200    200    200    200    200    403    403    200    200
+GET  refunds/{id}/                401    200    200    200    200    200    403    403    200    200
+POST refunds/{id}/cancel/         401    200    403    403    403    403    403    403    403    404
+POST refunds/{id}/appeal/         401    200    403    403    403    403    403    403    403    404
+POST refunds/{id}/feedback/       401    201    403    403    403    403    403    403    403    404
+POST refunds/{id}/claim/          401    403    200    200    403    403    403    403    403    200
+POST refunds/{id}/decide/         401    403    200    200    403    403    403    403    403    200
+POST refunds/{id}/notes/          401    403    201    201    201    201    403    403    403    201
+GET  refunds/{id}/messages/       401    200    200    200    200    200    403    403    200    200
+POST refunds/{id}/messages/       401    201    201    201    201    201    403    403    201    201
+POST refunds/{id}/nudge/          401    200    403    403    403    403    403    403    403    404
+POST refunds/{id}/merchant-response/ 401 403  403    403    403    403    403    403    200    403
+GET  merchant/refunds/            401    403    403    403    403    403    403    403    200    403
+GET  review-queue/                401    403    200    200    403    403    403    403    403    200
+GET  payouts/                     401    403    403    403    200    200    403    403    403    200
+GET  payouts/{id}/                401    403    403    403    200    200    403    403    403    200
+POST payouts/{id}/retry/          401    403    403    403    202    403    403    403    403    202
+POST payouts/{id}/reroute/        401    403    403    403    201    403    403    403    403    201
+GET  payouts/export/              401    403    403    403    200    403    403    403    403    200
+GET  gateways/sandbox/ledger/     401    403    403    403    200    403    403    403    403    200
+GET  analytics/monthly/           401    403    403    403    403    200    403    403    403    200
 """
 
 
@@ -166,6 +170,10 @@ CALLS: dict[str, Call] = {
     "GET refunds/{id}/messages/": Call(a_request_under_review),
     "POST refunds/{id}/messages/": Call(a_request_under_review, lambda s: {"body": "汤是凉的"}),
     "POST refunds/{id}/nudge/": Call(a_request_under_review),
+    "POST refunds/{id}/merchant-response/": Call(
+        a_request_awaiting_merchant, lambda s: {"decision": "approve"}
+    ),
+    "GET merchant/refunds/": Call(a_request_awaiting_merchant),
     "GET review-queue/": Call(a_request_under_review),
     "GET payouts/": Call(a_failed_payout),
     "GET payouts/{id}/": Call(a_failed_payout),
@@ -179,12 +187,17 @@ CALLS: dict[str, Call] = {
 }
 
 
-def caller_client(caller: str, owner: Any) -> APIClient:
-    """An API client for ``caller``; "customer" is ``owner`` themself."""
+def caller_client(caller: str, owner: Any, scene: Scene | None = None) -> APIClient:
+    """An API client for ``caller``; "customer" is ``owner`` themself, and
+    "merchant" works for the merchant of ``scene``'s order."""
     if caller == "anonymous":
         return APIClient()
     if caller == roles.CUSTOMER:
         return client_as(owner)
+    if caller == roles.MERCHANT and scene is not None:
+        staff = UserFactory(role=roles.MERCHANT)
+        scene.order.merchant.members.add(staff)
+        return client_as(staff)
     if caller == "superuser":
         return client_as(UserFactory(is_superuser=True, is_staff=True))
     return client_as(UserFactory(role=None if caller == "no_role" else caller))
@@ -228,9 +241,10 @@ def test_the_matrix_has_a_row_per_operation_and_a_column_per_role(api: APIClient
 )
 def test_permission_matrix(operation: Operation, caller: str, customer: Any) -> None:
     scene = CALLS[str(operation)].scene(customer)
+    client = caller_client(caller, customer, scene)
     before = snapshot()
 
-    response = call(caller_client(caller, customer), operation, scene)
+    response = call(client, operation, scene)
 
     expected = MATRIX[operation][caller]
     assert response.status_code == expected, response.content

@@ -156,6 +156,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "payout-sweep": {"task": "payouts.tasks.payout_sweep_task", "schedule": timedelta(minutes=1)},
     "sla-sweep": {"task": "refunds.tasks.sla_sweep_task", "schedule": timedelta(minutes=1)},
+    "merchant-answer-timeout": {
+        "task": "refunds.tasks.merchant_answer_timeout_task",
+        "schedule": timedelta(minutes=1),
+    },
     "customer-reply-timeout": {
         "task": "refunds.tasks.customer_reply_timeout_task",
         "schedule": timedelta(minutes=1),

@@ -5,6 +5,7 @@ each takes the locks in one order (order, request, payout).
 - ``filing``: filing with auto-review, and its preview
 - ``customer``: cancelling, appealing, rating
 - ``review``: an agent's claim and decision
+- ``merchant``: the merchant's answer and its silence
 - ``conversation``: messages with the customer, waiting for the customer's
   answer (and its timeout), the customer's nudge
 - ``paying``: payouts for an approval, their attempts and answers, finance's
@@ -29,6 +30,7 @@ from .conversation import (
 from .customer import refund_appeal, refund_cancel, refund_feedback
 from .escalation import sla_sweep
 from .filing import MAX_PHOTOS, Filed, refund_file, refund_file_for_failed_order, refund_preview
+from .merchant import refund_merchant_respond, refund_merchant_timeouts
 from .notes import NOTE_MAX_LENGTH, refund_note, refund_note_add
 from .paying import (
     AttemptReport,
@@ -66,6 +68,8 @@ __all__ = [
     "refund_feedback",
     "refund_file",
     "refund_file_for_failed_order",
+    "refund_merchant_respond",
+    "refund_merchant_timeouts",
     "refund_message_post",
     "refund_note",
     "refund_note_add",

@@ -4,7 +4,7 @@ then the request's), and telling the customer where a request stands."""
 from typing import Any
 
 from notifications.services import notify
-from orders.models import Order
+from orders.models import Merchant, Order
 
 from .. import presenters
 from ..models import RefundRequest
@@ -46,4 +46,20 @@ def notify_status(request: RefundRequest, note: dict[str, Any] | None) -> None:
             event=event,
             facts={"request": presenters.request_facts(request), "note": note},
             link=f"/refunds/{request.pk}/",
+        )
+
+
+def notify_merchant(
+    request: RefundRequest, event: str, facts: dict[str, Any] | None = None
+) -> None:
+    """Tell the staff of the request's merchant; ``facts`` beside the
+    request's."""
+    for member in Merchant.members.through.objects.filter(
+        merchant_id=request.order.merchant_id, user__is_active=True
+    ).select_related("user"):
+        notify(
+            user=member.user,
+            event=event,
+            facts={"request": presenters.request_facts(request), **(facts or {})},
+            link=f"/merchant/refunds/{request.pk}/",
         )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from accounts.users import User
 from notifications.services import notify, notify_role
+from orders.selectors import merchant_ids_of
 from refundportal import clock, sentences
 from refundportal.api import ApplicationError, Conflict
 
@@ -24,7 +25,7 @@ from ..assessment import fields_error
 from ..models import DecisionSource, Evidence, Message, RefundPolicy, RefundRequest
 from ..selectors import customer_reply_overdue
 from ..states import SETTLED, RefundStatus
-from .common import locked_request, notify_status
+from .common import locked_request, notify_merchant, notify_status
 from .filing import MAX_PHOTOS, photos_to_attach
 from .notes import refund_note
 from .review import check_reviewer, claim_is_live
@@ -33,7 +34,7 @@ MESSAGE_MAX_LENGTH = 2000
 # The rule a rejection for want of the customer's answer records.
 NO_REPLY_RULE = "C1"
 # Requests the customer may hurry: those someone else has to act on.
-NUDGEABLE = frozenset({RefundStatus.PENDING_REVIEW})
+NUDGEABLE = frozenset({RefundStatus.PENDING_REVIEW, RefundStatus.AWAITING_MERCHANT})
 
 
 def _body(text: str) -> str:
@@ -45,6 +46,14 @@ def _body(text: str) -> str:
             "body", _("A message has at most %(n)s characters.") % {"n": MESSAGE_MAX_LENGTH}
         )
     return body
+
+
+def _author_role(author: User, *, from_customer: bool, from_merchant: bool) -> str:
+    if from_customer:
+        return roles.CUSTOMER
+    if from_merchant:
+        return roles.MERCHANT
+    return roles.primary_role(author) or ""
 
 
 def _staff_side(refund: RefundRequest) -> User | None:
@@ -77,7 +86,8 @@ def refund_message_post(
     customer's message answers it."""
     text = _body(body)
     from_customer = author.pk == refund.customer_id
-    if not from_customer and not roles.is_staff_role(author):
+    from_merchant = not from_customer and refund.order.merchant_id in merchant_ids_of(author)
+    if not (from_customer or from_merchant or roles.is_staff_role(author)):
         raise PermissionDenied
     if awaiting_customer and (from_customer or not roles.has_role(author, *roles.REVIEW_ROLES)):
         raise fields_error(
@@ -103,7 +113,9 @@ def refund_message_post(
             request=locked,
             at=now,
             author=author,
-            author_role=roles.CUSTOMER if from_customer else roles.primary_role(author) or "",
+            author_role=_author_role(
+                author, from_customer=from_customer, from_merchant=from_merchant
+            ),
             body=text,
             asks_customer=awaiting_customer,
         )
@@ -119,15 +131,21 @@ def refund_message_post(
             answered = locked.status == RefundStatus.AWAITING_CUSTOMER
             if answered:
                 _stop_waiting(locked, author, now)
-            _tell_staff(
-                locked, "refund_customer_answered" if answered else "refund_customer_message", facts
-            )
+            event = "refund_customer_answered" if answered else "refund_customer_message"
+            if locked.status == RefundStatus.AWAITING_MERCHANT:
+                notify_merchant(locked, event, {"note": facts["note"]})
+            else:
+                _tell_staff(locked, event, facts)
         else:
             if awaiting_customer and locked.customer_reply_due_at:
                 facts["reply_due_at"] = locked.customer_reply_due_at.isoformat()
             notify(
                 user=locked.customer,
-                event="refund_waiting_customer" if awaiting_customer else "refund_message",
+                event="refund_waiting_customer"
+                if awaiting_customer
+                else "refund_merchant_message"
+                if from_merchant
+                else "refund_message",
                 facts=facts,
                 link=f"/refunds/{locked.pk}/",
             )
@@ -263,7 +281,9 @@ def refund_nudge(*, refund: RefundRequest, customer: User) -> RefundRequest:
         )
         facts = {"request": presenters.request_facts(locked), "count": count}
         link = f"/review/{locked.pk}/"
-        if claim_is_live(locked, now) and locked.assignee is not None:
+        if locked.status == RefundStatus.AWAITING_MERCHANT:
+            notify_merchant(locked, "refund_nudged", {"count": count})
+        elif claim_is_live(locked, now) and locked.assignee is not None:
             notify(user=locked.assignee, event="refund_nudged", facts=facts, link=link)
         else:
             notify_role(role=roles.SENIOR_AGENT, event="refund_nudged", facts=facts, link=link)

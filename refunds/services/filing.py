@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from accounts.users import User
 from orders.models import Order, OrderItem
-from orders.selectors import customer_order_with_items, order_refundable
+from orders.selectors import customer_order_with_items, merchant_answers, order_refundable
 from payouts.models import Payout
 from refundportal import clock
 from refundportal.api import ApplicationError
@@ -23,6 +23,7 @@ from refundportal.money import money_sum
 
 from .. import presenters
 from ..assessment import Assessment, breakdown_of, fields_error, situation_of
+from ..liability import default_liability
 from ..models import (
     DecisionSource,
     Evidence,
@@ -37,7 +38,7 @@ from ..presenters import RefundView
 from ..risk import assess_risk, refunder_since
 from ..selectors import filing_standing, open_request_on
 from ..states import RefundStatus
-from .common import notify_status
+from .common import notify_merchant, notify_status
 from .paying import refund_payouts_create
 
 MAX_PHOTOS = 6
@@ -280,6 +281,20 @@ def _refuse(assessment: Assessment) -> ApplicationError:
     return ApplicationError(decision.code, assessment.message, decision.http_status, extra=extra)
 
 
+# The rules under which a request goes to the merchant before the platform.
+MERCHANT_FIRST_RULES = frozenset({"R12", "R13"})
+
+
+def to_merchant_first(outcome: str, rule: str, order: Order) -> bool:
+    """A request auto-review leaves for a person under rules 12 or 13 goes
+    to the order's merchant first, if anyone answers for it in the portal."""
+    return (
+        outcome == RefundStatus.PENDING_REVIEW
+        and rule in MERCHANT_FIRST_RULES
+        and merchant_answers(order.merchant_id)
+    )
+
+
 def _store(
     customer: User,
     reason: str,
@@ -292,6 +307,15 @@ def _store(
     now = clock.now()
     decision = assessment.decision
     status = decision.outcome
+    merchant_due_at = None
+    if to_merchant_first(decision.outcome, decision.rule, assessment.order):
+        # The merchant answers first for its food or a change of mind before
+        # pickup (SPEC 12); the sentence the customer reads says by when.
+        status = RefundStatus.AWAITING_MERCHANT
+        merchant_due_at = now + timedelta(minutes=policy.merchant_response_minutes)
+        decision = replace(
+            decision, facts={**decision.facts, "merchant_due_at": merchant_due_at.isoformat()}
+        )
     approved = decision.amount if status == RefundStatus.APPROVED else None
     request = RefundRequest.objects.create(
         order=assessment.order,
@@ -312,6 +336,15 @@ def _store(
         risk_flags=list(assessment.risk.flags),
         risk_reasons=assessment.risk.reasons,
         review_due_at=now + timedelta(hours=policy.review_sla_hours),
+        merchant_due_at=merchant_due_at,
+        liability=default_liability(
+            reason=reason,
+            rule=decision.rule,
+            source=DecisionSource.AUTO,
+            order_status=assessment.order.status,
+        )
+        if approved is not None
+        else "",
         created_at=now,
         updated_at=now,
     )
@@ -349,9 +382,9 @@ def _store(
     payouts: list[Payout] = []
     if status == RefundStatus.APPROVED:
         payouts = refund_payouts_create(refund=request, nothing_taken=assessment.first_on_order)
-    notify_status(
-        request, presenters.auto_decision(decision.rule, decision.outcome, decision.facts)
-    )
+    notify_status(request, presenters.auto_decision(decision.rule, status, decision.facts))
+    if status == RefundStatus.AWAITING_MERCHANT:
+        notify_merchant(request, "merchant_request")
     return Filed(
         request=request,
         items=items,

@@ -18,6 +18,7 @@ from refundportal.money import allocate, to_money
 
 from .. import sla, states
 from ..assessment import fields_error
+from ..liability import default_liability
 from ..models import DecisionSource, RefundItem, RefundRequest
 from ..selectors import has_appeal
 from ..states import RefundStatus
@@ -86,9 +87,11 @@ def refund_decide(
     decision: str,
     note: str = "",
     amount: Decimal | None = None,
+    liability: str | None = None,
 ) -> RefundRequest:
     """An agent approves (in full or in part) or rejects a pending request.
-    A partial approval and a rejection need a note."""
+    A partial approval and a rejection need a note. An approval records who
+    bears it: the default by cause, or ``liability`` chosen with a note."""
     now = clock.now()
     note = (note or "").strip()
     with transaction.atomic():
@@ -126,6 +129,19 @@ def refund_decide(
             )
         if approved < requested and not note:
             raise fields_error("note", _("A partial approval needs a note for the customer."))
+        bearer = default_liability(
+            reason=locked.reason,
+            rule="",
+            source=DecisionSource.AGENT,
+            order_status=locked.order.status,
+        )
+        if liability and liability != bearer:
+            if not note:
+                raise fields_error(
+                    "note",
+                    _("A note must say why someone other than the default bears this refund."),
+                )
+            bearer = liability
         states.move(
             locked,
             RefundStatus.APPROVED,
@@ -133,9 +149,12 @@ def refund_decide(
             actor=agent,
             actor_role=roles.primary_role(agent) or roles.AGENT,
             note=note,
-            changes=_decision_changes(agent, now, note, approved=approved),
+            changes={
+                **_decision_changes(agent, now, note, approved=approved),
+                "liability": bearer,
+            },
         )
-        _allocate_approval(locked, list(locked.items.all()), approved)
+        allocate_approval(locked, list(locked.items.all()), approved)
         refund_payouts_create(refund=locked, amount=approved - floor)
         notify_status(locked, sentences.typed(note) if note else None)
     return locked
@@ -156,7 +175,7 @@ def _decision_changes(
     }
 
 
-def _allocate_approval(request: RefundRequest, rows: list[RefundItem], approved: Decimal) -> None:
+def allocate_approval(request: RefundRequest, rows: list[RefundItem], approved: Decimal) -> None:
     """Spread an approved amount over the request's lines in proportion to
     what each asked, so that later requests see what is left of each line."""
     shares = allocate(approved, [row.amount for row in rows]) if rows else []

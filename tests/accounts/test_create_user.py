@@ -92,3 +92,31 @@ def test_a_blank_name_is_an_error():
     with pytest.raises(CommandError):
         create_user("   ", "--role", "customer")
     assert not User.objects.exists()
+
+
+def test_a_merchant_user_works_for_the_merchants_named(db):
+    from orders.models import Merchant
+
+    Merchant.objects.create(code="M010", name="老王川菜馆")
+    Merchant.objects.create(code="M011", name="沙县小吃")
+    output = create_user(
+        "laowang", "--role", "merchant", "--merchant", "M010", "--merchant", "M011"
+    )
+
+    user = User.objects.get(username="laowang")
+    assert sorted(user.merchants.values_list("code", flat=True)) == ["M010", "M011"]
+    assert "M010, M011" in output
+
+
+def test_an_unknown_merchant_code_is_an_error_and_creates_nobody(db):
+    from orders.models import Merchant
+
+    Merchant.objects.create(code="M010", name="老王川菜馆")
+    with pytest.raises(CommandError, match="M404"):
+        create_user("ghost", "--role", "merchant", "--merchant", "M010", "--merchant", "M404")
+    assert not User.objects.filter(username="ghost").exists()
+
+
+def test_merchant_codes_are_for_merchant_users_only(db):
+    with pytest.raises(CommandError, match="--merchant"):
+        create_user("kefu", "--role", "agent", "--merchant", "M010")
