@@ -28,7 +28,6 @@ from refundportal.spreadsheets import CSVRenderer
 from refundportal.spreadsheets import row as text_row
 from refunds import services
 
-
 FILTERS = [
     OpenApiParameter("status", str, enum=PayoutStatus.values),
     OpenApiParameter("method", str, enum=["alipay", "wechat", "card", "wallet"]),

@@ -494,9 +494,7 @@ class Dispute(models.Model):
     merchant's liability or moves it, with a note the merchant reads; the
     customer's refund and its payouts stay as they are."""
 
-    request = models.OneToOneField(
-        RefundRequest, on_delete=models.PROTECT, related_name="dispute"
-    )
+    request = models.OneToOneField(RefundRequest, on_delete=models.PROTECT, related_name="dispute")
     merchant_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

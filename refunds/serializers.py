@@ -14,7 +14,6 @@ from refundportal.api import MAX_ID, BuiltOnceModelSerializer, StrictSerializer
 
 from .models import (
     DecisionSource,
-    Dispute,
     DisputeResolution,
     Evidence,
     Liability,

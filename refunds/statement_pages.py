@@ -132,7 +132,12 @@ def dispute_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         )
     except ApplicationError as error:
         return _render_statement(
-            request, month, error=error.detail, form=form, form_for=refund.pk, status=error.status_code
+            request,
+            month,
+            error=error.detail,
+            form=form,
+            form_for=refund.pk,
+            status=error.status_code,
         )
     messages.success(
         request,

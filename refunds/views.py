@@ -54,8 +54,8 @@ from .serializers import (
     RefundSerializer,
     StatementSerializer,
 )
-from .states import RefundStatus
 from .statements import merchant_statement, open_disputes, statement_csv, statement_filename
+from .states import RefundStatus
 
 
 def lazy_policy() -> Any:
@@ -589,9 +589,7 @@ class MerchantStatementExportView(APIView):
     def get(self, request: Request) -> HttpResponse:
         statement = merchant_statement(request.user, required_month(request.query_params))
         response = HttpResponse(statement_csv(statement), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="{statement_filename(statement)}"'
-        )
+        response["Content-Disposition"] = f'attachment; filename="{statement_filename(statement)}"'
         return response
 
 

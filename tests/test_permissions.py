@@ -188,9 +188,7 @@ CALLS: dict[str, Call] = {
     ),
     "GET merchant/refunds/": Call(a_request_awaiting_merchant),
     "GET merchant/statement/": Call(a_merchant_charge, lambda s: {"month": _this_month()}),
-    "GET merchant/statement/export/": Call(
-        a_merchant_charge, lambda s: {"month": _this_month()}
-    ),
+    "GET merchant/statement/export/": Call(a_merchant_charge, lambda s: {"month": _this_month()}),
     "POST refunds/{id}/dispute/": Call(a_merchant_charge, lambda s: {"note": "顾客已取消订单"}),
     "POST refunds/{id}/dispute/resolve/": Call(
         a_disputed_charge,

@@ -103,9 +103,9 @@ def dispute_resolve(
         if decision == MOVE:
             assert liability is not None
             # Compare-and-swap: the liability moves only from the merchant.
-            moved = RefundRequest.objects.filter(
-                pk=locked.pk, liability=Liability.MERCHANT
-            ).update(liability=liability, updated_at=now)
+            moved = RefundRequest.objects.filter(pk=locked.pk, liability=Liability.MERCHANT).update(
+                liability=liability, updated_at=now
+            )
             if not moved:
                 raise Conflict(_("This refund is no longer charged to the merchant."))
             locked.liability = liability

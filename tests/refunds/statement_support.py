@@ -80,7 +80,5 @@ def agent_approves(
 def pay(refund: RefundRequest, at: datetime) -> None:
     """Attempt every payout of ``refund`` that has not succeeded yet."""
     with clock.frozen_at(at + timedelta(minutes=1)):
-        for payout in Payout.objects.filter(refund=refund).exclude(
-            status=PayoutStatus.SUCCEEDED
-        ):
+        for payout in Payout.objects.filter(refund=refund).exclude(status=PayoutStatus.SUCCEEDED):
             services.payout_attempt(payout_id=payout.pk)

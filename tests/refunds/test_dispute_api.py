@@ -175,9 +175,11 @@ def test_confirming_keeps_the_charge_with_the_merchant(charge):
     assert refund.liability == Liability.MERCHANT
     assert money_of(refund) == before
     with clock.frozen_at(DECIDED + timedelta(days=2)):
-        rows = client_as(charge["laowang"]).get(
-            "/api/v1/merchant/statement/", {"month": "2026-03"}
-        ).json()["rows"]
+        rows = (
+            client_as(charge["laowang"])
+            .get("/api/v1/merchant/statement/", {"month": "2026-03"})
+            .json()["rows"]
+        )
     assert rows[0]["dispute_state"] == "confirmed"
     assert rows[0]["dispute"]["resolution_note"] == "照片清楚"
 
@@ -205,7 +207,9 @@ def test_a_dispute_is_resolved_once_and_only_when_there_is_one(charge):
     nothing = resolve(charge["senior"], refund, DECIDED, decision="confirm", note="x")
     assert nothing.status_code == 409
     assert dispute(charge["laowang"], refund, DECIDED).status_code == 201
-    assert resolve(charge["senior"], refund, DECIDED, decision="confirm", note="x").status_code == 200
+    assert (
+        resolve(charge["senior"], refund, DECIDED, decision="confirm", note="x").status_code == 200
+    )
     again = resolve(
         charge["senior"], refund, DECIDED, decision="move", liability="platform", note="y"
     )

@@ -48,7 +48,9 @@ def world(db: Any) -> dict[str, Any]:
         laowang = merchant_user()
         xiaoli = merchant_user("M002", "小李面馆")
         agent = UserFactory(role=roles.AGENT)
-    first = merchant_approves(damaged_request(customer, sh(3, 5)), laowang, sh(3, 5, 12, 20), "12.34")
+    first = merchant_approves(
+        damaged_request(customer, sh(3, 5)), laowang, sh(3, 5, 12, 20), "12.34"
+    )
     second = agent_approves(
         damaged_request(customer, sh(3, 31, 20)), laowang, agent, sh(3, 31, 23), "7.77"
     )
