@@ -30,6 +30,10 @@ class IsReviewer(_RolePermission):
     allowed = roles.REVIEW_ROLES
 
 
+class IsSeniorAgent(_RolePermission):
+    allowed = frozenset({roles.SENIOR_AGENT})
+
+
 class IsFinance(_RolePermission):
     allowed = frozenset({roles.FINANCE})
 

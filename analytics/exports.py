@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from refundportal.spreadsheets import row as text_row
-from refunds.models import Reason
+from refunds.models import Liability, Reason
 
 from .services import Kpis
 
@@ -60,6 +60,17 @@ def to_csv(kpis: Kpis) -> bytes:
     writer.writerow(["reason", _("Reason"), _("Requests"), _("Approved amount (CNY)")])
     for row in kpis.by_reason:
         writer.writerow([row.reason, str(Reason(row.reason).label), row.count, f"{row.amount:.2f}"])
+    writer.writerow([])
+    writer.writerow(["liability", _("Who pays"), _("Requests"), _("Approved amount (CNY)")])
+    for bearer in kpis.by_liability:
+        writer.writerow(
+            [
+                bearer.liability,
+                str(Liability(bearer.liability).label),
+                bearer.count,
+                f"{bearer.amount:.2f}",
+            ]
+        )
     writer.writerow([])
     writer.writerow(
         ["merchant", _("Merchant"), _("Orders"), _("Refunded orders"), _("Refund rate")]
@@ -126,7 +137,21 @@ def to_xlsx(kpis: Kpis) -> bytes:
         merchants.cell(row=merchants.max_row, column=5).number_format = "0.00%"
     merchants.column_dimensions["A"].width = 28
 
-    for ws in (sheet, reasons, merchants):
+    bearers = workbook.create_sheet(_("Who pays")[:31])
+    bearers.append([_("Who pays"), _("Requests"), _("Approved amount (CNY)"), "liability"])
+    for bearer in kpis.by_liability:
+        bearers.append(
+            [
+                str(Liability(bearer.liability).label),
+                bearer.count,
+                bearer.amount,
+                bearer.liability,
+            ]
+        )
+        bearers.cell(row=bearers.max_row, column=3).number_format = "#,##0.00"
+    bearers.column_dimensions["A"].width = 28
+
+    for ws in (sheet, reasons, bearers, merchants):
         for cell in ws[1 if ws is not sheet else 2]:
             cell.font = bold
     buffer = io.BytesIO()

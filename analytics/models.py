@@ -27,6 +27,7 @@ class MonthlyKpi(models.Model):
     satisfaction_count = models.PositiveIntegerField(default=0)
     by_reason = models.JSONField(default=list, blank=True)
     by_merchant = models.JSONField(default=list, blank=True)
+    by_liability = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:

@@ -17,7 +17,7 @@ from orders.models import Merchant
 from refundportal import clock
 from refundportal.api import ApplicationError
 from refundportal.money import ZERO, format_cny
-from refunds.models import Reason
+from refunds.models import Liability, Reason
 
 from . import charts, exports, selectors
 from .months import Month
@@ -211,6 +211,12 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "reasons": reasons,
         "reasons_count": sum(row.count for row in kpis.by_reason),
         "reasons_amount": sum((row.amount for row in kpis.by_reason), ZERO),
+        "bearers": [
+            {"liability": row.liability, "label": Liability(row.liability).label, "row": row}
+            for row in kpis.by_liability
+        ],
+        "bearers_count": sum(row.count for row in kpis.by_liability),
+        "bearers_amount": sum((row.amount for row in kpis.by_liability), ZERO),
         "merchant_code": merchant_code,
         "focus": _merchant_focus(merchant_code, month) if merchant_code else None,
         "low_ratings": selectors.low_ratings(month.start, month.end, limit=LOW_RATINGS),

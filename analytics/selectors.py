@@ -254,6 +254,23 @@ def reasons_of_orders_placed(start: datetime, end: datetime) -> list[dict[str, A
     )
 
 
+def liabilities_of_orders_placed(start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """The granted requests on the orders placed in the range, per who bears
+    them: how many, and their approved amount. The refund amount's
+    population, so that the amounts add up to it to the cent."""
+    return list(
+        RefundRequest.objects.filter(
+            order__placed_at__gte=start,
+            order__placed_at__lt=end,
+            created_at__gte=start - REQUEST_LEAD,
+            status__in=GRANTED,
+        )
+        .order_by()
+        .values("liability")
+        .annotate(count=Count("pk"), amount=Sum("approved_amount"))
+    )
+
+
 def reason_breakdown(start: datetime, end: datetime) -> list[dict[str, Any]]:
     """Requests created in the range, per reason: how many, the approved
     amount of the granted ones, how many are decided and how many of those

@@ -3,7 +3,7 @@ field by field for the schema."""
 
 from rest_framework import serializers
 
-from refunds.models import Reason
+from refunds.models import Liability, Reason
 
 from .months import MONTH_PATTERN
 
@@ -24,6 +24,14 @@ class ReasonKpiSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=Reason.choices)
     count = serializers.IntegerField(min_value=0, help_text="Requests created in the month.")
     amount = _money("Approved amounts of those requests that are granted (CNY).")
+
+
+class LiabilityKpiSerializer(serializers.Serializer):
+    liability = serializers.ChoiceField(choices=Liability.choices)
+    count = serializers.IntegerField(
+        min_value=0, help_text="Granted requests on the month's orders that this party bears."
+    )
+    amount = _money("Their approved amounts (CNY).")
 
 
 class MerchantKpiSerializer(serializers.Serializer):
@@ -101,4 +109,9 @@ class MonthlyKpiSerializer(serializers.Serializer):
     by_reason = ReasonKpiSerializer(many=True, help_text="Most frequent reason first.")
     by_merchant = MerchantKpiSerializer(
         many=True, help_text="The 20 merchants with the highest refund rate."
+    )
+    by_liability = LiabilityKpiSerializer(
+        many=True,
+        help_text="Who bears the refund amount: merchant, courier and platform, each listed; "
+        "the amounts add up to refund_amount.",
     )

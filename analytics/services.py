@@ -8,7 +8,7 @@ in docs/analytics.md.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from accounts import roles
 from refundportal import clock
 from refundportal.money import ZERO, to_money
+from refunds.models import Liability
 
 from . import selectors
 from .models import AnomalyAlert, AnomalyCheck, AnomalyKind, MonthlyKpi
@@ -64,6 +65,27 @@ class ReasonFigures:
 
 
 @dataclass(frozen=True)
+class LiabilityFigures:
+    liability: str
+    count: int
+    amount: Decimal
+
+
+def liability_figures(rows: Sequence[Mapping[str, Any]]) -> tuple[LiabilityFigures, ...]:
+    """One row per party that may bear a refund, in a fixed order, those
+    that bore nothing with zeros."""
+    found = {row["liability"]: row for row in rows}
+    return tuple(
+        LiabilityFigures(
+            liability,
+            int(found[liability]["count"]) if liability in found else 0,
+            to_money(found[liability]["amount"] or ZERO) if liability in found else ZERO,
+        )
+        for liability in Liability.values
+    )
+
+
+@dataclass(frozen=True)
 class MerchantFigures:
     merchant: str
     name: str
@@ -95,6 +117,7 @@ class Kpis:
     satisfaction_count: int
     by_reason: tuple[ReasonFigures, ...]
     by_merchant: tuple[MerchantFigures, ...]
+    by_liability: tuple[LiabilityFigures, ...]
     computed_at: datetime | None = None
 
     @property
@@ -108,6 +131,9 @@ class Kpis:
         data["refund_amount"] = f"{self.refund_amount:.2f}"
         data["by_reason"] = [{**asdict(r), "amount": f"{r.amount:.2f}"} for r in self.by_reason]
         data["by_merchant"] = [asdict(m) for m in self.by_merchant]
+        data["by_liability"] = [
+            {**asdict(row), "amount": f"{row.amount:.2f}"} for row in self.by_liability
+        ]
         return data
 
 
@@ -156,6 +182,7 @@ def kpis_for_range(start: datetime, end: datetime, *, label: str = "") -> Kpis:
             )
             for row in placed.merchants
         ),
+        by_liability=liability_figures(selectors.liabilities_of_orders_placed(start, end)),
     )
 
 
@@ -219,6 +246,7 @@ def empty_kpis(label: str) -> Kpis:
         satisfaction_count=0,
         by_reason=(),
         by_merchant=(),
+        by_liability=liability_figures([]),
     )
 
 
@@ -244,6 +272,7 @@ def kpis_from_row(row: MonthlyKpi) -> Kpis:
             ReasonFigures(r["reason"], r["count"], to_money(r["amount"])) for r in row.by_reason
         ),
         by_merchant=tuple(MerchantFigures(**m) for m in row.by_merchant),
+        by_liability=liability_figures(row.by_liability),
         computed_at=row.computed_at,
     )
 

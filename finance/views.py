@@ -1,6 +1,5 @@
 import csv
 import io
-import json
 from typing import Any
 
 from django.http import HttpResponse
@@ -9,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -25,22 +24,9 @@ from payouts.serializers import (
     RerouteSerializer,
 )
 from payouts.states import PayoutStatus
+from refundportal.spreadsheets import CSVRenderer
 from refundportal.spreadsheets import row as text_row
 from refunds import services
-
-
-class CSVRenderer(BaseRenderer):
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(
-        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
-    ) -> Any:
-        if isinstance(data, bytes | str):
-            return data
-        return json.dumps(data, ensure_ascii=False)
-
 
 FILTERS = [
     OpenApiParameter("status", str, enum=PayoutStatus.values),

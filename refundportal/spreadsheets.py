@@ -2,7 +2,10 @@
 formula: a merchant named ``=HYPERLINK(...)`` must not become a live link in
 a manager's spreadsheet (CSV/formula injection)."""
 
+import json
 from typing import Any
+
+from rest_framework.renderers import BaseRenderer
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -18,3 +21,18 @@ def as_text(value: Any) -> Any:
 
 def row(values: list[Any]) -> list[Any]:
     return [as_text(value) for value in values]
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets an API view answer ``text/csv`` (its error bodies stay JSON)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
+    ) -> Any:
+        if isinstance(data, bytes | str):
+            return data
+        return json.dumps(data, ensure_ascii=False)

@@ -11,8 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.selectors import RefundableLine
 
-from .models import Reason
+from .models import Liability, Reason
 from .services import MAX_PHOTOS, MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH
+from .services.disputes import CONFIRM as DISPUTE_CONFIRM
+from .services.disputes import MOVE as DISPUTE_MOVE
+from .services.disputes import NOTE_MAX_LENGTH as DISPUTE_NOTE_MAX_LENGTH
 
 DESCRIPTION_MAX = 2000
 
@@ -287,3 +290,48 @@ class AskForm(forms.Form):
         """The question as typed; without one, the chosen common question
         (so the list works without JavaScript too)."""
         return self.body_text_of(self.cleaned_data)
+
+
+class DisputeForm(forms.Form):
+    """A merchant's dispute of a charge on its statement."""
+
+    note = forms.CharField(
+        label=_("Why should your restaurant not bear this refund?"),
+        max_length=DISPUTE_NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why you dispute this charge.")},
+    )
+
+
+class DisputeResolveForm(forms.Form):
+    """A senior agent's answer to a dispute: confirm, or move to someone."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (DISPUTE_CONFIRM, _("Confirm: the merchant bears it")),
+            (DISPUTE_MOVE, _("Move it to someone else")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    liability = forms.ChoiceField(
+        label=_("Who bears it instead"),
+        choices=[
+            ("", "—"),
+            (Liability.COURIER, Liability.COURIER.label),
+            (Liability.PLATFORM, Liability.PLATFORM.label),
+        ],
+        required=False,
+    )
+    note = forms.CharField(
+        label=_("Note for the merchant"),
+        max_length=DISPUTE_NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Write a note for the merchant.")},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if cleaned.get("decision") == DISPUTE_MOVE and not cleaned.get("liability"):
+            self.add_error("liability", _("Choose who bears it instead."))
+        return cleaned

@@ -481,3 +481,57 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}/5 on #{self.request_id}"
+
+
+class DisputeResolution(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed: the merchant bears it")
+    MOVED = "moved", _("Moved to another party")
+
+
+class Dispute(models.Model):
+    """A merchant's objection to a charge on its statement (SPEC 12): once
+    per request, within days of the decision. A senior agent confirms the
+    merchant's liability or moves it, with a note the merchant reads; the
+    customer's refund and its payouts stay as they are."""
+
+    request = models.OneToOneField(RefundRequest, on_delete=models.PROTECT, related_name="dispute")
+    merchant_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(_("why the merchant disputes it"))
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolution = models.CharField(
+        max_length=10, choices=DisputeResolution.choices, blank=True, default=""
+    )
+    new_liability = models.CharField(
+        max_length=10, choices=Liability.choices, blank=True, default=""
+    )
+    resolution_note = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+        indexes = [models.Index(fields=["resolved_at", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(resolved_at__isnull=True) & Q(resolution=""))
+                | (Q(resolved_at__isnull=False) & ~Q(resolution="")),
+                name="dispute_resolved_with_a_resolution",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"dispute of #{self.request_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -11,10 +12,22 @@ from accounts import roles
 from orders.serializers import ORDER_NUMBER_PATTERN
 from refundportal.api import MAX_ID, BuiltOnceModelSerializer, StrictSerializer
 
-from .models import DecisionSource, Evidence, Liability, Message, Reason, RefundRequest
+from .models import (
+    DecisionSource,
+    DisputeResolution,
+    Evidence,
+    Liability,
+    Message,
+    Reason,
+    RefundRequest,
+)
 from .presenters import RefundView, breakdown_rows, decision_note, timeline_steps, view_of
 from .selectors import can_appeal, can_give_feedback
 from .services import MAX_PHOTOS, MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH
+from .services.disputes import CONFIRM as DISPUTE_CONFIRM
+from .services.disputes import MOVE as DISPUTE_MOVE
+from .services.disputes import NOTE_MAX_LENGTH as DISPUTE_NOTE_MAX_LENGTH
+from .statements import DISPUTE_STATES, dispute_closes_at, dispute_of, dispute_state
 from .states import RefundStatus
 
 
@@ -367,3 +380,111 @@ class RefundSerializer(BuiltOnceModelSerializer):
     def get_assignee(self, view: RefundView) -> str | None:
         assignee = view.request.assignee
         return assignee.get_username() if assignee else None
+
+
+# --- Who pays: the merchant's statement and disputes ------------------------------
+
+
+class DisputeCreateSerializer(StrictSerializer):
+    note = serializers.CharField(
+        max_length=DISPUTE_NOTE_MAX_LENGTH,
+        help_text="Why the merchant should not bear this refund; senior agents read it.",
+    )
+
+
+class DisputeResolveSerializer(StrictSerializer):
+    decision = serializers.ChoiceField(
+        choices=[DISPUTE_CONFIRM, DISPUTE_MOVE],
+        help_text="`confirm`: the merchant bears it; `move`: someone else does.",
+    )
+    liability = serializers.ChoiceField(
+        choices=[Liability.COURIER, Liability.PLATFORM],
+        required=False,
+        help_text="Who bears it instead; required with `move`.",
+    )
+    note = serializers.CharField(
+        max_length=DISPUTE_NOTE_MAX_LENGTH, help_text="The merchant reads it."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["decision"] == DISPUTE_MOVE and not attrs.get("liability"):
+            raise serializers.ValidationError(
+                {"liability": [_("Moving a charge needs who bears it instead.")]}
+            )
+        return attrs
+
+
+class DisputeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    request = serializers.IntegerField(source="request_id", help_text="The refund request.")
+    order = serializers.CharField(source="request.order.number")
+    merchant = serializers.CharField(source="request.order.merchant.code")
+    merchant_name = serializers.CharField(source="request.order.merchant.name")
+    amount = serializers.DecimalField(
+        source="request.approved_amount", max_digits=12, decimal_places=2, help_text="CNY"
+    )
+    liability = serializers.ChoiceField(
+        source="request.liability",
+        choices=Liability.choices,
+        help_text="Who bears the refund now.",
+    )
+    merchant_user = serializers.CharField(source="merchant_user.username")
+    note = serializers.CharField(help_text="The merchant's reason.")
+    created_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    resolved_by = serializers.CharField(
+        source="resolved_by.username", allow_null=True, default=None
+    )
+    resolution = serializers.ChoiceField(
+        choices=DisputeResolution.choices, allow_blank=True, help_text="Blank while open."
+    )
+    new_liability = serializers.ChoiceField(
+        choices=Liability.choices, allow_blank=True, help_text="Set when moved."
+    )
+    resolution_note = serializers.CharField(help_text="The senior agent's note.")
+
+
+class StatementDisputeSerializer(serializers.Serializer):
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    resolution = serializers.ChoiceField(choices=DisputeResolution.choices, allow_blank=True)
+    new_liability = serializers.ChoiceField(choices=Liability.choices, allow_blank=True)
+    resolution_note = serializers.CharField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+
+
+class StatementRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk", help_text="The refund request.")
+    order = serializers.CharField(source="order.number")
+    merchant = serializers.CharField(source="order.merchant.code")
+    reason = serializers.ChoiceField(choices=Reason.choices)
+    decided_at = serializers.DateTimeField()
+    decision_source = serializers.ChoiceField(choices=DecisionSource.choices)
+    amount = serializers.DecimalField(
+        source="approved_amount", max_digits=12, decimal_places=2, help_text="CNY"
+    )
+    dispute_state = serializers.SerializerMethodField()
+    dispute_closes_at = serializers.SerializerMethodField()
+    dispute = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=list(DISPUTE_STATES)))
+    def get_dispute_state(self, refund: RefundRequest) -> str:
+        return dispute_state(refund)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_dispute_closes_at(self, refund: RefundRequest) -> str | None:
+        return _local_iso(dispute_closes_at(refund))
+
+    @extend_schema_field(StatementDisputeSerializer(allow_null=True))
+    def get_dispute(self, refund: RefundRequest) -> dict[str, Any] | None:
+        dispute = dispute_of(refund)
+        return None if dispute is None else dict(StatementDisputeSerializer(dispute).data)
+
+
+class StatementSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM (Asia/Shanghai).")
+    count = serializers.IntegerField(min_value=0)
+    total = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="The sum of the rows' amounts (CNY)."
+    )
+    rows = StatementRowSerializer(many=True)

@@ -2,9 +2,12 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .views import (
+    DisputeListView,
     EvidenceFileView,
     EvidenceUploadView,
     MerchantRefundListView,
+    MerchantStatementExportView,
+    MerchantStatementView,
     OrderViewSet,
     RefundViewSet,
     ReviewQueueView,
@@ -23,5 +26,12 @@ urlpatterns = [
     path("evidence/<int:pk>/file/", EvidenceFileView.as_view(), name="evidence-file"),
     path("review-queue/", ReviewQueueView.as_view(), name="review-queue"),
     path("merchant/refunds/", MerchantRefundListView.as_view(), name="merchant-refunds"),
+    path("merchant/statement/", MerchantStatementView.as_view(), name="merchant-statement"),
+    path(
+        "merchant/statement/export/",
+        MerchantStatementExportView.as_view(),
+        name="merchant-statement-export",
+    ),
+    path("disputes/", DisputeListView.as_view(), name="disputes"),
     *router.urls,
 ]

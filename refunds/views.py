@@ -1,26 +1,30 @@
 from typing import Any
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from accounts import roles
-from accounts.permissions import IsCustomer, IsReviewer, IsStaff
+from accounts.permissions import IsCustomer, IsReviewer, IsSeniorAgent, IsStaff
 from accounts.users import signed_in
 from orders import views as order_views
 from orders.selectors import Claim, merchant_ids_of
 from refundportal.api import ApplicationError
+from refundportal.months import SCHEMA_MONTH_PATTERN, Month
+from refundportal.spreadsheets import CSVRenderer
 
 from . import services
 from .evidence import UploadThrottle, process_photo
@@ -36,6 +40,9 @@ from .selectors import (
 from .serializers import (
     AppealSerializer,
     DecideSerializer,
+    DisputeCreateSerializer,
+    DisputeResolveSerializer,
+    DisputeSerializer,
     EvidenceSerializer,
     FeedbackSerializer,
     MerchantResponseSerializer,
@@ -45,7 +52,9 @@ from .serializers import (
     PreviewSerializer,
     RefundCreateSerializer,
     RefundSerializer,
+    StatementSerializer,
 )
+from .statements import merchant_statement, open_disputes, statement_csv, statement_filename
 from .states import RefundStatus
 
 
@@ -92,8 +101,10 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return [IsCustomer()]
         if self.action in ("claim", "decide"):
             return [IsReviewer()]
-        if self.action == "merchant_response":
+        if self.action in ("merchant_response", "dispute"):
             return [IsMerchant()]
+        if self.action == "dispute_resolve":
+            return [IsSeniorAgent()]
         if self.action == "notes":
             return [IsStaff()]
         return [CanReadRefunds()]
@@ -107,7 +118,7 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_queryset(self) -> Any:
         qs = refund_queryset_for(self.request.user)
-        if self.action == "merchant_response":
+        if self.action in ("merchant_response", "dispute"):
             # Their merchants' requests only, even for a user with a staff role.
             qs = qs.filter(order__merchant_id__in=merchant_ids_of(self.request.user))
         if self.action in ("cancel", "appeal", "feedback", "nudge"):
@@ -351,6 +362,52 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         services.refund_nudge(refund=refund, customer=signed_in(request.user))
         return self._respond(refund.pk)
 
+    @extend_schema(
+        request=DisputeCreateSerializer,
+        responses={201: DisputeSerializer},
+        description=(
+            "Dispute a charge on the merchant's statement (a request whose liability is "
+            "`merchant`): once, within 7 days of the decision, else 409 `conflict`. Senior "
+            "agents are told; the customer's refund is not touched."
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def dispute(self, request: Request, pk: str | None = None) -> Response:
+        refund = self.get_object()
+        incoming = DisputeCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        dispute = services.refund_dispute(
+            refund=refund,
+            merchant_user=signed_in(request.user),
+            note=incoming.validated_data["note"],
+        )
+        return Response(DisputeSerializer(dispute).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=DisputeResolveSerializer,
+        responses={200: DisputeSerializer},
+        description=(
+            "A senior agent's answer to an open dispute: `confirm` the charge, or `move` it to "
+            "the courier or the platform; the note is required and the merchant reads it. "
+            "Only the request's liability changes, never its amounts or payouts. No open "
+            "dispute: 409 `conflict`."
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="dispute/resolve")
+    def dispute_resolve(self, request: Request, pk: str | None = None) -> Response:
+        refund = self.get_object()
+        incoming = DisputeResolveSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        dispute = services.dispute_resolve(
+            refund=refund,
+            agent=signed_in(request.user),
+            decision=data["decision"],
+            note=data["note"],
+            liability=data.get("liability"),
+        )
+        return Response(DisputeSerializer(dispute).data)
+
 
 # What the review queue lists: requests under review (the default), or
 # those waiting for their customers' answers.
@@ -489,3 +546,71 @@ class OrderViewSet(order_views.OrderViewSet):
     # The orders API as served: with what refund requests hold on each line.
     def line_claims(self, order_ids: list[int]) -> dict[int, dict[str, Claim]]:
         return claims_for_orders(order_ids)
+
+
+MONTH_PARAMETER = OpenApiParameter(
+    "month",
+    str,
+    required=True,
+    pattern=SCHEMA_MONTH_PATTERN,
+    description="YYYY-MM, Asia/Shanghai: the month the refunds were decided in.",
+)
+
+
+def required_month(params: Any) -> Month:
+    """``?month=YYYY-MM``; 400 ``validation_error`` when absent or malformed."""
+    return Month.parse(params.get("month") or "")
+
+
+@extend_schema(tags=["merchant"], parameters=[MONTH_PARAMETER])
+class MerchantStatementView(APIView):
+    """The refunds charged to my merchants in a month (liability `merchant`,
+    decided in the month, granted), with their count and exact total."""
+
+    permission_classes = [IsMerchant]
+
+    @extend_schema(operation_id="merchant_statement", responses={200: StatementSerializer})
+    def get(self, request: Request) -> Response:
+        statement = merchant_statement(request.user, required_month(request.query_params))
+        return Response(StatementSerializer(statement).data)
+
+
+@extend_schema(tags=["merchant"], parameters=[MONTH_PARAMETER])
+class MerchantStatementExportView(APIView):
+    """The month's statement as CSV (UTF-8 with BOM), with a total line."""
+
+    permission_classes = [IsMerchant]
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    @extend_schema(
+        operation_id="merchant_statement_export",
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV")},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        statement = merchant_statement(request.user, required_month(request.query_params))
+        response = HttpResponse(statement_csv(statement), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{statement_filename(statement)}"'
+        return response
+
+
+@extend_schema(
+    tags=["review"],
+    parameters=[
+        OpenApiParameter(
+            "open",
+            bool,
+            description="`true`: open disputes only; `false`: resolved ones only; "
+            "omitted: all, the open ones first.",
+        )
+    ],
+)
+class DisputeListView(ListAPIView):
+    """Merchants' disputes of who pays, for senior agents."""
+
+    permission_classes = [IsSeniorAgent]
+    serializer_class = DisputeSerializer
+
+    def get_queryset(self) -> Any:
+        flag = self.request.query_params.get("open")
+        open_only = {"true": True, "1": True, "false": False, "0": False}.get(flag or "")
+        return open_disputes(open_only=open_only)

@@ -15,8 +15,14 @@ from orders.services import order_event_add
 from payouts.models import Payout
 from payouts.states import PayoutStatus
 from refunds.evidence import process_photo
-from refunds.models import Evidence, Feedback, Message, RefundRequest, TimelineEvent
-from refunds.services import evidence_store, payout_attempt, refund_file
+from refunds.models import Dispute, Evidence, Feedback, Message, RefundRequest, TimelineEvent
+from refunds.services import (
+    evidence_store,
+    payout_attempt,
+    refund_dispute,
+    refund_file,
+    refund_merchant_respond,
+)
 from refunds.states import RefundStatus
 from tests.factories import UserFactory, create_order, photo_bytes
 
@@ -74,6 +80,31 @@ def a_request_awaiting_merchant(owner: Any) -> Scene:
     return _refund_scene(refund)
 
 
+def a_merchant_charge(owner: Any) -> Scene:
+    """A change of mind the order's merchant approved: a charge on its
+    statement, which it may dispute."""
+    scene = a_request_awaiting_merchant(owner)
+    refund = RefundRequest.objects.get(pk=scene.key)
+    refund_merchant_respond(
+        refund=refund,
+        merchant_user=refund.order.merchant.members.first(),
+        decision="approve",
+    )
+    refund.refresh_from_db()
+    assert refund.liability == "merchant", refund.liability
+    return scene
+
+
+def a_disputed_charge(owner: Any) -> Scene:
+    """A merchant's charge its merchant has disputed."""
+    scene = a_merchant_charge(owner)
+    refund = RefundRequest.objects.get(pk=scene.key)
+    refund_dispute(
+        refund=refund, merchant_user=refund.order.merchant.members.first(), note="顾客已取消"
+    )
+    return scene
+
+
 def a_rejected_request(owner: Any) -> Scene:
     # A change of mind once the rider has the food: rejected at once.
     order = create_order(customer=owner)
@@ -105,9 +136,10 @@ def snapshot() -> tuple[Any, ...]:
         list(Order.objects.order_by("pk").values_list("status", flat=True)),
         list(
             RefundRequest.objects.order_by("pk").values_list(
-                "status", "escalated", "assignee", "nudge_count", "nudged_at"
+                "status", "escalated", "assignee", "nudge_count", "nudged_at", "liability"
             )
         ),
+        list(Dispute.objects.order_by("pk").values_list("resolution", "resolved_at")),
         list(Payout.objects.order_by("pk").values_list("status", "attempts", "closed")),
         Evidence.objects.count(),
         Evidence.objects.filter(request__isnull=False).count(),

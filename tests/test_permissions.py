@@ -24,11 +24,15 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts import roles
+from refundportal import clock
+from refundportal.months import Month
 from tests.conftest import client_as
 from tests.factories import PASSWORD, OrderPayloadFactory, UserFactory, photo_upload
 from tests.scenes import (
     Scene,
+    a_disputed_charge,
     a_failed_payout,
+    a_merchant_charge,
     a_photo,
     a_rejected_request,
     a_request_awaiting_merchant,
@@ -83,6 +87,11 @@ POST refunds/{id}/messages/       401    201    201    201    201    201    403 
 POST refunds/{id}/nudge/          401    200    403    403    403    403    403    403    403    404
 POST refunds/{id}/merchant-response/ 401 403  403    403    403    403    403    403    200    403
 GET  merchant/refunds/            401    403    403    403    403    403    403    403    200    403
+GET  merchant/statement/          401    403    403    403    403    403    403    403    200    403
+GET  merchant/statement/export/   401    403    403    403    403    403    403    403    200    403
+POST refunds/{id}/dispute/        401    403    403    403    403    403    403    403    201    403
+POST refunds/{id}/dispute/resolve/ 401   403    403    200    403    403    403    403    403    200
+GET  disputes/                    401    403    403    200    403    403    403    403    403    200
 GET  review-queue/                401    403    200    200    403    403    403    403    403    200
 GET  payouts/                     401    403    403    403    200    200    403    403    403    200
 GET  payouts/{id}/                401    403    403    403    200    200    403    403    403    200
@@ -134,6 +143,10 @@ class Call:
     format: str = "json"
 
 
+def _this_month() -> str:
+    return str(Month.of(clock.now()))
+
+
 def _filing(scene: Scene) -> dict[str, Any]:
     return {"order": scene.order.number, "reason": "other"}
 
@@ -174,6 +187,14 @@ CALLS: dict[str, Call] = {
         a_request_awaiting_merchant, lambda s: {"decision": "approve"}
     ),
     "GET merchant/refunds/": Call(a_request_awaiting_merchant),
+    "GET merchant/statement/": Call(a_merchant_charge, lambda s: {"month": _this_month()}),
+    "GET merchant/statement/export/": Call(a_merchant_charge, lambda s: {"month": _this_month()}),
+    "POST refunds/{id}/dispute/": Call(a_merchant_charge, lambda s: {"note": "顾客已取消订单"}),
+    "POST refunds/{id}/dispute/resolve/": Call(
+        a_disputed_charge,
+        lambda s: {"decision": "move", "liability": "platform", "note": "平台承担"},
+    ),
+    "GET disputes/": Call(a_disputed_charge, lambda s: {"open": "true"}),
     "GET review-queue/": Call(a_request_under_review),
     "GET payouts/": Call(a_failed_payout),
     "GET payouts/{id}/": Call(a_failed_payout),

@@ -270,6 +270,8 @@ SPECTACULAR_SETTINGS = {
         "PayoutStatusEnum": "payouts.states.PayoutStatus.choices",
         "TenderMethodEnum": "orders.models.TenderMethod.choices",
         "RerouteMethodEnum": [("wallet", "wallet")],
+        "LiabilityEnum": "refunds.models.Liability.choices",
+        "MovedLiabilityEnum": [("courier", "courier"), ("platform", "platform")],
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -6,6 +6,7 @@ each takes the locks in one order (order, request, payout).
 - ``customer``: cancelling, appealing, rating
 - ``review``: an agent's claim and decision
 - ``merchant``: the merchant's answer and its silence
+- ``disputes``: a merchant's dispute of a charge, a senior agent's answer
 - ``conversation``: messages with the customer, waiting for the customer's
   answer (and its timeout), the customer's nudge
 - ``paying``: payouts for an approval, their attempts and answers, finance's
@@ -28,6 +29,7 @@ from .conversation import (
     refund_nudge,
 )
 from .customer import refund_appeal, refund_cancel, refund_feedback
+from .disputes import dispute_resolve, refund_dispute
 from .escalation import sla_sweep
 from .filing import MAX_PHOTOS, Filed, refund_file, refund_file_for_failed_order, refund_preview
 from .merchant import refund_merchant_respond, refund_merchant_timeouts
@@ -51,6 +53,7 @@ __all__ = [
     "NUDGEABLE",
     "AttemptReport",
     "Filed",
+    "dispute_resolve",
     "evidence_discard",
     "evidence_purge",
     "evidence_store",
@@ -65,6 +68,7 @@ __all__ = [
     "refund_claim",
     "refund_customer_timeouts",
     "refund_decide",
+    "refund_dispute",
     "refund_feedback",
     "refund_file",
     "refund_file_for_failed_order",

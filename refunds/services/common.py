@@ -50,10 +50,14 @@ def notify_status(request: RefundRequest, note: dict[str, Any] | None) -> None:
 
 
 def notify_merchant(
-    request: RefundRequest, event: str, facts: dict[str, Any] | None = None
+    request: RefundRequest,
+    event: str,
+    facts: dict[str, Any] | None = None,
+    *,
+    link: str | None = None,
 ) -> None:
     """Tell the staff of the request's merchant; ``facts`` beside the
-    request's."""
+    request's. ``link`` is the merchant's request page unless given."""
     for member in Merchant.members.through.objects.filter(
         merchant_id=request.order.merchant_id, user__is_active=True
     ).select_related("user"):
@@ -61,5 +65,5 @@ def notify_merchant(
             user=member.user,
             event=event,
             facts={"request": presenters.request_facts(request), **(facts or {})},
-            link=f"/merchant/refunds/{request.pk}/",
+            link=link if link is not None else f"/merchant/refunds/{request.pk}/",
         )

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from accounts import roles
 from demo.refunds import REASONS_MOST_FILED_FIRST
 from payouts.models import Payout
+from refunds.liability import default_liability
 from refunds.models import Feedback, RefundItem, RefundRequest
 from tests.factories import UserFactory, create_order
 
@@ -61,13 +62,21 @@ def request_on(
     decided_at: datetime | None = None,
     review_due_at: datetime | None = None,
     customer_wait: timedelta = timedelta(0),
+    liability: str | None = None,
 ) -> RefundRequest:
     """A request row as the refunds services leave it: auto-review stamps
     every request (``decision_source`` auto, ``decided_at`` its creation),
     a staff decision overwrites both. ``customer_wait`` is the time it
-    waited for its customer's answers."""
+    waited for its customer's answers. An approval records who bears it:
+    ``liability``, else the default by cause."""
     requested_amount = Decimal(requested)
     approved_amount = Decimal(approved) if approved is not None else None
+    if liability is None:
+        liability = (
+            default_liability(reason=reason, rule="", source=source, order_status=order.status)
+            if approved_amount is not None
+            else ""
+        )
     request = RefundRequest.objects.create(
         order=order,
         customer=order.customer,
@@ -80,6 +89,7 @@ def request_on(
         decided_at=decided_at or created_at,
         review_due_at=review_due_at or created_at + timedelta(hours=24),
         customer_wait=customer_wait,
+        liability=liability,
         created_at=created_at,
         updated_at=decided_at or created_at,
     )
@@ -294,6 +304,14 @@ MARCH: dict[str, Any] = {
             "refund_rate": 0.6667,
         },
     ],
+    # The same granted requests by who bears them, adding up to
+    # refund_amount: the food (r2, r8) is the merchant's, lateness (r4) the
+    # courier's, orders never picked up (r1, r5) the platform's.
+    "by_liability": [
+        {"liability": "merchant", "count": 2, "amount": "22.50"},  # 10.50 + 12.00
+        {"liability": "courier", "count": 1, "amount": "4.80"},
+        {"liability": "platform", "count": 2, "amount": "48.00"},
+    ],
 }
 
 APRIL: dict[str, Any] = {
@@ -324,6 +342,11 @@ APRIL: dict[str, Any] = {
             "refund_rate": 0.0,
         }
     ],
+    "by_liability": [
+        {"liability": "merchant", "count": 0, "amount": "0.00"},
+        {"liability": "courier", "count": 0, "amount": "0.00"},
+        {"liability": "platform", "count": 0, "amount": "0.00"},
+    ],
 }
 
 
@@ -347,6 +370,10 @@ def empty_month(month: str) -> dict[str, Any]:
         "satisfaction_count": 0,
         "by_reason": [],
         "by_merchant": [],
+        "by_liability": [
+            {"liability": liability, "count": 0, "amount": "0.00"}
+            for liability in ("merchant", "courier", "platform")
+        ],
     }
 
 
