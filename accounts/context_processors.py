@@ -22,6 +22,7 @@ def roles_context(request: HttpRequest) -> dict[str, Any]:
         "is_customer_only": roles.CUSTOMER in held and not staff,
         "is_integration": roles.INTEGRATION in held,
         "is_manager": roles.MANAGER in held,
+        "is_merchant": roles.MERCHANT in held,
         "can_review": bool(held & roles.REVIEW_ROLES),
         "can_read_payouts": bool(held & roles.PAYOUT_READERS),
         "can_read_ledger": roles.FINANCE in held,

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("refunds.page_urls")),
     path("", include("refunds.staff_urls")),
+    path("", include("refunds.merchant_urls")),
     path("", include("finance.page_urls")),
     path("", include("notifications.page_urls")),
     path("", include("analytics.page_urls")),

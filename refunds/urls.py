@@ -22,6 +22,6 @@ urlpatterns = [
     path("evidence/", EvidenceUploadView.as_view(), name="evidence-upload"),
     path("evidence/<int:pk>/file/", EvidenceFileView.as_view(), name="evidence-file"),
     path("review-queue/", ReviewQueueView.as_view(), name="review-queue"),
-    path("merchant/refunds/", MerchantRefundListView.as_view(), name="merchant-refunds"),
+    path("merchant/refunds/", MerchantRefundListView.as_view(), name="api-merchant-refunds"),
     *router.urls,
 ]
