@@ -95,6 +95,9 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect("finance-payouts")
     if roles.MANAGER in held:
         return redirect("analytics-dashboard")
+    # A restaurant's staff start at the requests waiting for their answer.
+    if roles.MERCHANT in held:
+        return redirect("merchant-refunds")
     # The ordering system's account and accounts without a role: a page
     # that says what the account is for and points at the API docs.
     return render(

@@ -445,6 +445,47 @@ def plan_customer_order(
     )
 
 
+MERCHANT_ORDER_PREFIX = "DEMOM"
+# The busiest merchant's own fresh orders, for requests that wait for its
+# answer: (minutes ago, promised in, delivery steps).
+MERCHANT_SCENARIOS: tuple[tuple[int, int, tuple[tuple[str, int], ...]], ...] = (
+    # Being cooked: a change of mind goes to the merchant first (rule R13).
+    (8, 35, ((S.ACCEPTED, 2),)),
+    # Delivered half an hour ago: a photo of spilled soup above the
+    # auto-approve limit goes to the merchant first (rule R12).
+    (70, 40, ((S.ACCEPTED, 3), (S.PICKED_UP, 20), (S.DELIVERED, 38))),
+)
+# A damaged order's refund must be above the auto-approve limit (¥30).
+MERCHANT_ORDER_MIN_PAID = Decimal("45.00")
+
+
+def merchant_order_number(index: int) -> str:
+    return f"{MERCHANT_ORDER_PREFIX}{index:04d}"
+
+
+def plan_merchant_order(
+    index: int, *, now: datetime, merchant: MerchantRow, customer: CustomerRow
+) -> OrderPlan:
+    """One of ``MERCHANT_SCENARIOS`` at ``merchant``, paid well enough that
+    a claim on it is above the auto-approve limit."""
+    minutes_ago, promised_in, steps = MERCHANT_SCENARIOS[index - 1]
+    placed_at = now - timedelta(minutes=minutes_ago)
+    money: dict[str, Any] = {}
+    for attempt in range(50):
+        money = _money(generator("merchant-order", index, attempt), merchant, customer, "")
+        if money_sum([t.amount for t in money["tenders"]]) >= MERCHANT_ORDER_MIN_PAID:
+            break
+    return OrderPlan(
+        number=merchant_order_number(index),
+        customer=customer,
+        merchant=merchant,
+        placed_at=placed_at,
+        promised_at=placed_at + timedelta(minutes=promised_in),
+        events=((S.PLACED, placed_at), *((s, placed_at + timedelta(minutes=m)) for s, m in steps)),
+        **money,
+    )
+
+
 # --- Writing ----------------------------------------------------------------------
 
 

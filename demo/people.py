@@ -25,11 +25,14 @@ ROLE_USERS: tuple[tuple[str, str], ...] = (
     ("manager", roles.MANAGER),
     ("integration", roles.INTEGRATION),
     ("customer", roles.CUSTOMER),
+    # Staff of the busiest demo merchant (linked to it once the orders exist).
+    ("merchant", roles.MERCHANT),
 )
 ADMIN_USERNAME = "admin"
 DEMO_CUSTOMER = "customer"
 AGENT = "agent"
 SENIOR_AGENT = "senior_agent"
+MERCHANT_USER = "merchant"
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN_NAMES = "伟芳娜敏静磊洋婷强军杰涛明超霞"

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("refunds.page_urls")),
     path("", include("refunds.staff_urls")),
     path("", include("refunds.statement_urls")),
+    path("", include("refunds.merchant_urls")),
     path("", include("finance.page_urls")),
     path("", include("notifications.page_urls")),
     path("", include("analytics.page_urls")),

@@ -189,6 +189,8 @@ CLAIM = "claim"
 NOTE = "note"
 ASK = "ask"
 MESSAGE = "message"
+# Who bears an approval: by its cause unless the agent picks someone else.
+LIABILITY_BY_CAUSE = ""
 
 
 class DecideForm(forms.Form):
@@ -216,6 +218,11 @@ class DecideForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    liability = forms.ChoiceField(
+        label=_("Who bears the refund"),
+        required=False,
+        choices=[(LIABILITY_BY_CAUSE, _("By cause (default)")), *Liability.choices],
     )
 
     def clean(self) -> dict[str, Any]:
@@ -335,3 +342,90 @@ class DisputeResolveForm(forms.Form):
         if cleaned.get("decision") == DISPUTE_MOVE and not cleaned.get("liability"):
             self.add_error("liability", _("Choose who bears it instead."))
         return cleaned
+
+
+# --- The merchant's answer ----------------------------------------------------------
+
+# What a restaurant most often answers; picking one fills the note.
+MERCHANT_NOTE_TEMPLATES = [
+    ("already_cooked", _("The dishes were already cooked and cannot be cancelled.")),
+    ("agreed_with_customer", _("We spoke with the customer and agree to the refund.")),
+    ("resent_missing", _("The missing item was sent again.")),
+    ("packed_well", _("The food left our kitchen well packed and complete.")),
+    ("partial_problem", _("Only part of the order had a problem: we refund that part.")),
+]
+MERCHANT_NOTE_TEXTS = dict(MERCHANT_NOTE_TEMPLATES)
+
+MERCHANT_APPROVE_FULL = "approve_full"
+MERCHANT_APPROVE_PARTIAL = "approve_partial"
+MERCHANT_REFUSE = "refuse"
+
+
+class MerchantAnswerForm(forms.Form):
+    """The merchant's answer to a request waiting for it: approve in full,
+    approve a part (an amount and a note), or refuse (a note for customer
+    service). The service checks the amount and the notes."""
+
+    action = forms.ChoiceField(
+        choices=[
+            (MERCHANT_APPROVE_FULL, _("Approve in full")),
+            (MERCHANT_APPROVE_PARTIAL, _("Approve part")),
+            (MERCHANT_REFUSE, _("Refuse")),
+        ],
+        error_messages={
+            "required": _("Choose an answer."),
+            "invalid_choice": _("Choose an answer."),
+        },
+    )
+    amount = forms.DecimalField(
+        label=_("Amount to refund (part)"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=10,
+        decimal_places=2,
+    )
+    note_template = forms.ChoiceField(
+        label=_("Common answers"),
+        required=False,
+        choices=[("", _("Choose a common answer…")), *MERCHANT_NOTE_TEMPLATES],
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") != MERCHANT_APPROVE_PARTIAL:
+            # The amount box only counts for a partial approval.
+            self.errors.pop("amount", None)
+            data["amount"] = None
+        elif data.get("amount") is None and "amount" not in self.errors:
+            self.add_error("amount", _("Enter the amount to refund."))
+        return data
+
+    def decision(self) -> str:
+        return "refuse" if self.cleaned_data["action"] == MERCHANT_REFUSE else "approve"
+
+    def note_text(self) -> str:
+        """The note as typed; without one, the chosen common answer (so the
+        list works without JavaScript too)."""
+        typed = (self.cleaned_data.get("note") or "").strip()
+        chosen = self.cleaned_data.get("note_template") or ""
+        return typed or (str(MERCHANT_NOTE_TEXTS[chosen]) if chosen in MERCHANT_NOTE_TEXTS else "")
+
+
+class MerchantMessageForm(forms.Form):
+    """The merchant's message on a request's conversation."""
+
+    body = forms.CharField(
+        label=_("Message to the customer and customer service"),
+        max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": _("Write a message."),
+            "max_length": _("A message has at most %(limit_value)s characters."),
+        },
+    )

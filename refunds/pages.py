@@ -423,6 +423,8 @@ def _render_refund(
         "appeal": refund.appeal if has_appeal(refund) else None,
         "feedback": refund.feedback if has_feedback(refund) else None,
         "is_pending": refund.status == RefundStatus.PENDING_REVIEW,
+        # The merchant answers first (SPEC 12): by when, and what silence means.
+        "with_merchant": refund.status == RefundStatus.AWAITING_MERCHANT,
         "can_cancel": can_move(refund.status, RefundStatus.CANCELLED),
         # The headline follows the status: after a cancel or an appeal the
         # earlier decision's sentence no longer describes where things stand.

@@ -263,6 +263,7 @@ ACTOR_LABELS = {
     roles.SENIOR_AGENT: gettext_lazy("Customer service"),
     roles.MANAGER: gettext_lazy("Customer service"),
     roles.FINANCE: gettext_lazy("Finance"),
+    roles.MERCHANT: gettext_lazy("Merchant"),
 }
 
 

@@ -54,6 +54,7 @@ from .forms import (
 from .models import (
     DecisionSource,
     Evidence,
+    Liability,
     Message,
     Reason,
     RefundPolicy,
@@ -69,6 +70,7 @@ from .selectors import (
     refund_queryset_for,
     review_queue,
 )
+from .services.merchant import REFUSE as MERCHANT_REFUSED
 from .states import SETTLED, RefundStatus
 
 QUEUE_PAGE_SIZE = 25
@@ -430,7 +432,12 @@ def _review_refunds(user: User) -> QuerySet[RefundRequest]:
         refund_queryset_for(user)
         .prefetch_related(None)
         .select_related(
-            "order__merchant", "customer", "assignee", "decided_by", "appeal__rejected_by"
+            "order__merchant",
+            "customer",
+            "assignee",
+            "decided_by",
+            "appeal__rejected_by",
+            "merchant_answered_by",
         )
         .prefetch_related(
             "items",
@@ -553,6 +560,11 @@ def _render_request(
         if refund.decision_source == DecisionSource.AGENT
         else "",
         "history": _history(refund),
+        # The merchant refused: its answer is the first thing the agent reads.
+        "merchant_refused": refund.merchant_decision == MERCHANT_REFUSED,
+        "liability_label": Liability(refund.liability).label
+        if refund.approved_amount is not None and refund.liability in Liability.values
+        else "",
         "payouts": sorted(refund.payouts.all(), key=lambda p: p.pk),
         "form": form or DecideForm(initial={"amount": refund.requested_amount}),
         "note_form": note_form or NoteForm(),
@@ -619,6 +631,7 @@ def _act(request: AuthenticatedHttpRequest, refund: RefundRequest) -> HttpRespon
             decision="reject" if action == REJECT else "approve",
             note=form.note_text(),
             amount=form.cleaned_data["amount"] if action == APPROVE_PARTIAL else None,
+            liability=form.cleaned_data.get("liability") or None,
         )
     except ApplicationError as error:
         refund = get_object_or_404(_review_refunds(request.user), pk=refund.pk)

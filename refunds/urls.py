@@ -25,7 +25,7 @@ urlpatterns = [
     path("evidence/", EvidenceUploadView.as_view(), name="evidence-upload"),
     path("evidence/<int:pk>/file/", EvidenceFileView.as_view(), name="evidence-file"),
     path("review-queue/", ReviewQueueView.as_view(), name="review-queue"),
-    path("merchant/refunds/", MerchantRefundListView.as_view(), name="merchant-refunds"),
+    path("merchant/refunds/", MerchantRefundListView.as_view(), name="api-merchant-refunds"),
     path("merchant/statement/", MerchantStatementView.as_view(), name="merchant-statement"),
     path(
         "merchant/statement/export/",

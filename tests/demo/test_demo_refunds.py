@@ -3,9 +3,16 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db.models import Count
+from django.test import Client
+from django.utils import timezone
 
+from accounts import roles
+from demo.people import DEMO_PASSWORD
 from demo.refunds import QUEUE_FLOOR
+from orders.models import Merchant, Order
 from payouts.models import Payout, SandboxLedgerEntry
 from refunds.models import Feedback, RefundRequest
 
@@ -60,3 +67,38 @@ def test_some_decided_requests_waited_for_their_customers():
             refund.decided_by_id,
             refund.customer_id,
         ]
+
+
+def test_the_busiest_merchant_has_a_login_and_fresh_requests_waiting_for_its_answer():
+    call_command("seed_demo", orders=300, months=3, refund_share=0.2, verbosity=0)
+    user = get_user_model().objects.get(username="merchant")
+    assert roles.user_roles(user) == {roles.MERCHANT}
+    assert user.check_password(DEMO_PASSWORD)
+    busiest = (
+        Order.objects.filter(number__regex=r"^DEMO\d{6}$")
+        .values("merchant__code")
+        .annotate(orders=Count("id"))
+        .order_by("-orders", "merchant__code")
+        .first()
+    )
+    assert list(Merchant.objects.filter(members=user).values_list("code", flat=True)) == [
+        busiest["merchant__code"]
+    ]
+    waiting = RefundRequest.objects.filter(
+        status="awaiting_merchant", order__merchant__members=user
+    )
+    assert sorted(waiting.values_list("reason", flat=True)) == ["changed_mind", "damaged"]
+    assert all(refund.merchant_due_at > timezone.now() for refund in waiting)
+    # Only its requests wait for it: the history was decided by the platform.
+    assert not RefundRequest.objects.filter(status="awaiting_merchant").exclude(
+        pk__in=waiting.values("pk")
+    )
+    page = Client()
+    page.force_login(user)
+    listed = page.get("/merchant/").content.decode()
+    assert listed.count('data-status="awaiting_merchant"') == 2
+
+    count = RefundRequest.objects.count()
+    call_command("seed_demo", orders=300, months=3, refund_share=0.2, verbosity=0)
+    assert RefundRequest.objects.count() == count
+    assert waiting.count() == 2

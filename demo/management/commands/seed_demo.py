@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from demo.merchant_stage import seed_merchant_stage
 from demo.people import demo_logins
 from demo.refunds import seed_refunds
 from demo.seed import seed_demo
@@ -64,6 +65,12 @@ class Command(BaseCommand):
             f"{len(result.users_created)} named users in {result.seconds:.1f} s"
         )
         self._seed_refunds(options)
+        stage = seed_merchant_stage()
+        if stage.merchant:
+            self.stdout.write(
+                f"seed_demo: user merchant works for {stage.merchant}, the busiest merchant; "
+                f"{stage.waiting} requests wait for its answer"
+            )
         self._print_logins()
 
     def _seed_refunds(self, options: dict[str, Any]) -> None:
