@@ -158,11 +158,14 @@ def order_refundable(
 
 def merchant_ids_of(user: Any) -> list[int]:
     """The merchants a merchant user works for."""
-    return list(
-        Merchant.members.through.objects.filter(user_id=user.pk).values_list(
-            "merchant_id", flat=True
-        )
-    )
+    return list(merchants_of(user).values_list("merchant_id", flat=True))
+
+
+def merchants_of(user: Any) -> QuerySet[Any]:
+    """The ids of the merchants a merchant user works for, unevaluated: for
+    ``merchant_id__in``, a subquery that matches a row once however many
+    users its merchant has (a join through the members would repeat it)."""
+    return Merchant.members.through.objects.filter(user_id=user.pk).values("merchant_id")
 
 
 def merchant_answers(merchant_id: int) -> bool:

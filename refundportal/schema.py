@@ -95,7 +95,7 @@ def decimal_pattern(field: serializers.DecimalField) -> str | None:
 
 # Response fields that only some readers get (staff-only fields of a
 # request): listed in the schema but not required.
-OPTIONAL_RESPONSE_FIELDS = {"Refund": {"risk", "assignee"}}
+OPTIONAL_RESPONSE_FIELDS = {"Refund": {"risk", "assignee", "liability"}}
 
 
 def optional_fields_hook(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from django.db.models import Case, F, Prefetch, Q, QuerySet, Value, When
 
 from accounts import roles
 from orders.models import Order
-from orders.selectors import Claim, OrderRefundable, order_refundable
+from orders.selectors import Claim, OrderRefundable, merchants_of, order_refundable
 from refundportal import clock
 
 from .models import (
@@ -149,7 +149,7 @@ def refund_queryset_for(user: Any) -> QuerySet[RefundRequest]:
     mine = Q(customer=user) if roles.CUSTOMER in held else Q(pk__in=[])
     if roles.MERCHANT in held:
         # A merchant's staff read the requests on their merchants' orders.
-        mine |= Q(order__merchant__members=user)
+        mine |= Q(order__merchant_id__in=merchants_of(user))
     return qs.filter(mine)
 
 
@@ -285,13 +285,15 @@ def merchant_answer_overdue(at: datetime) -> QuerySet[RefundRequest]:
 
 
 def merchant_refunds(user: Any) -> QuerySet[RefundRequest]:
-    """The requests on the orders of a merchant user's merchants: those
+    """The requests on the orders of a merchant user's merchants (only
+    those, whatever else the user may read as a customer or staff): those
     waiting for an answer first, the soonest due first, then the newest."""
     waiting_first = Case(
         When(status=RefundStatus.AWAITING_MERCHANT, then=Value(0)), default=Value(1)
     )
     return (
         refund_queryset_for(user)
+        .filter(order__merchant_id__in=merchants_of(user))
         .annotate(waiting_first=waiting_first)
         .order_by("waiting_first", F("merchant_due_at").asc(nulls_last=True), "-created_at", "-id")
     )

@@ -1,6 +1,8 @@
 """Schemathesis against the portal served for real: every operation in
-/api/schema/, as each role, checking that nothing answers 500 and that every
-response (status, content type, body) is one the schema declares.
+/api/schema/, as each role (the merchant's user made with ``create_user``
+for the demo customer's merchants, with requests waiting for it), checking
+that nothing answers 500 and that every response (status, content type,
+body) is one the schema declares.
 
 The server runs in a subprocess on a scratch database of its own (a
 PostgreSQL database created for the run on the PostgreSQL pass, an SQLite
@@ -32,7 +34,10 @@ from django.db import connection
 pytestmark = pytest.mark.fuzz
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-ROLES = ("customer", "agent", "finance", "manager", "integration")
+ROLES = ("customer", "agent", "finance", "manager", "integration", "merchant")
+# The merchant user works for the merchants of the demo customer's orders,
+# so that the customer's requests reach it.
+MERCHANT_USER = "merchant"
 PASSWORD = "demo12345"
 CHECKS = (
     "not_a_server_error",
@@ -140,6 +145,7 @@ def _http(url: str, body: dict[str, Any] | None = None) -> tuple[int, bytes]:
 class Server:
     url: str
     log: Path
+    env: dict[str, str]
 
 
 @pytest.fixture
@@ -178,7 +184,7 @@ def server(scratch_database: dict[str, str], tmp_path: Path) -> Iterator[Server]
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the server did not start:\n{log.read_text()[-4000:]}")
             time.sleep(0.3)
-        yield Server(url=url, log=log)
+        yield Server(url=url, log=log, env=env)
     finally:
         process.terminate()
         try:
@@ -228,14 +234,57 @@ def _open_requests(server: Server, token: str, wanted: int = 5) -> None:
             return
 
 
-def _request_ids(server: Server, token: str) -> list[int]:
+def _merchant_user(server: Server, token: str) -> None:
+    """A merchant user for the merchants of the customer's orders (``token``
+    is the customer's), made as an operator would, with ``create_user``."""
+    orders = (_api(server, token, "/api/v1/orders/?page_size=100") or {}).get("results", [])
+    codes = sorted({order["merchant"]["code"] for order in orders})
+    assert codes, "the demo customer has no orders"
+    merchants = [arg for code in codes for arg in ("--merchant", code)]
+    _manage(
+        server.env,
+        "create_user",
+        MERCHANT_USER,
+        "--role",
+        "merchant",
+        "--password",
+        PASSWORD,
+        *merchants,
+    )
+
+
+def _awaiting_merchant(server: Server, token: str) -> None:
+    """A change of mind on the customer's orders being prepared: it waits for
+    the merchant (whose user now exists), so that the merchant's answer has a
+    request to act on."""
+    orders = (_api(server, token, "/api/v1/orders/?status=accepted&page_size=50") or {}).get(
+        "results", []
+    )
+    waiting = [
+        _api(
+            server,
+            token,
+            "/api/v1/refunds/",
+            {"order": order["number"], "reason": "changed_mind", "description": "fuzz"},
+        )
+        for order in orders
+    ]
+    assert [r for r in waiting if r and r["status"] == "awaiting_merchant"], waiting
+
+
+def _request_ids(server: Server, token: str, role: str) -> list[int]:
     """Requests the role may act on, those still open first: random ids
     almost never name one, and then the operations on a request answer 404
-    without reaching the code behind it."""
+    without reaching the code behind it. The requests waiting for the
+    merchant are left to the merchant's run: the customer's run would
+    cancel them before the merchant answers."""
     ids: list[int] = []
+    listed = "/api/v1/merchant/refunds/" if role == "merchant" else "/api/v1/refunds/"
     for query in ("?status=pending_review", "?status=awaiting_customer", ""):
-        page = _api(server, token, f"/api/v1/refunds/{query}")
+        page = _api(server, token, f"{listed}{query}")
         for row in (page or {}).get("results", []):
+            if role == "customer" and row["status"] == "awaiting_merchant":
+                continue
             if row["id"] not in ids:
                 ids.append(row["id"])
     return ids[:40]
@@ -303,14 +352,15 @@ def _server_errors(log: Path) -> str:
 
 def test_no_operation_breaks_or_leaves_the_schema_for_any_role(server, tmp_path):
     started = time.monotonic()
+    _merchant_user(server, _token(server, "customer"))
     tokens = {role: _token(server, role) for role in ROLES}
+    _open_requests(server, tokens["customer"])
+    _awaiting_merchant(server, tokens["customer"])
     runs: dict[str, tuple[subprocess.Popen[bytes], Path, Path]] = {}
     for role, token in tokens.items():
         report = tmp_path / f"{role}.json"
         output = tmp_path / f"{role}.out"
-        if role == "customer":
-            _open_requests(server, token)
-        config = _config(_request_ids(server, token), tmp_path / f"{role}.toml")
+        config = _config(_request_ids(server, token, role), tmp_path / f"{role}.toml")
         with open(output, "wb") as out:
             process = subprocess.Popen(
                 _schemathesis(server, token, report, config),

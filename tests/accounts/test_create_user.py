@@ -9,7 +9,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts import roles
-from tests.factories import UserFactory
+from orders.services import order_event_add
+from refunds.services import refund_file
+from tests.factories import UserFactory, create_order
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +122,47 @@ def test_an_unknown_merchant_code_is_an_error_and_creates_nobody(db):
 def test_merchant_codes_are_for_merchant_users_only(db):
     with pytest.raises(CommandError, match="--merchant"):
         create_user("kefu", "--role", "agent", "--merchant", "M010")
+
+
+def test_a_new_merchant_user_logs_in_and_lists_only_their_merchants_requests(api):
+    def filed_at(code: str, name: str) -> int:
+        """A change of mind while the food is prepared, at merchant ``code``."""
+        customer = UserFactory(role=roles.CUSTOMER, date_joined=timezone.now() - timedelta(days=30))
+        order = create_order(customer=customer, merchant={"code": code, "name": name})
+        order_event_add(order=order, status="accepted", at=order.placed_at + timedelta(minutes=5))
+        return int(
+            refund_file(
+                customer=customer, order_number=order.number, reason="changed_mind"
+            ).request.pk
+        )
+
+    # Filed before anyone answers for M010 and M011 (they stay with the
+    # platform), and one at a merchant laowang does not work for.
+    ours = [filed_at("M010", "老王川菜馆"), filed_at("M011", "沙县小吃")]
+    elsewhere = filed_at("M012", "兰州拉面")
+    create_user(
+        "laowang",
+        "--role",
+        "merchant",
+        "--merchant",
+        "M010",
+        "--merchant",
+        "M011",
+        "--password",
+        "s3cret-pass",
+    )
+    # Filed since: it waits for laowang.
+    ours.append(filed_at("M010", "老王川菜馆"))
+
+    token = api.post(
+        "/api/v1/auth/token/", {"username": "laowang", "password": "s3cret-pass"}, format="json"
+    )
+    assert token.status_code == 200, token.content
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    listed = api.get("/api/v1/merchant/refunds/")
+
+    assert listed.status_code == 200, listed.content
+    shown = [row["id"] for row in listed.json()["results"]]
+    assert sorted(shown) == sorted(ours)
+    assert elsewhere not in shown
+    assert listed.json()["results"][0]["status"] == "awaiting_merchant"

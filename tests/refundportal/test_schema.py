@@ -167,6 +167,89 @@ def test_the_refund_status_includes_waiting_for_the_customer(schema):
     assert {"awaiting_customer", "pending_review"} <= set(values)
 
 
+MERCHANT_OPERATIONS = (
+    ("/api/v1/merchant/refunds/", "get"),
+    ("/api/v1/refunds/{id}/merchant-response/", "post"),
+)
+
+
+def enum_of(schema: dict[str, Any], prop: dict[str, Any]) -> set[str]:
+    """The values a property allows, through its ``$ref``, ``allOf`` or ``oneOf``."""
+    if "enum" in prop:
+        return set(prop["enum"])
+    if "$ref" in prop:
+        return enum_of(schema, resolve(schema, prop["$ref"]))
+    values: set[str] = set()
+    for part in prop.get("allOf", []) + prop.get("oneOf", []):
+        values |= enum_of(schema, part)
+    return values
+
+
+@pytest.mark.parametrize(("path", "method"), MERCHANT_OPERATIONS)
+def test_the_merchant_operations_declare_their_errors_with_the_envelope(schema, path, method):
+    operation = schema["paths"][path][method]
+    responses = operation["responses"]
+    errors = {"400", "401", "403", "404", "429"} | ({"409"} if method == "post" else set())
+    assert errors <= set(responses)
+    for code in errors:
+        envelope = body_schema(schema, responses[code]["content"])
+        assert {"code", "detail"} <= set(envelope["required"]), (path, code)
+    refund = body_schema(schema, responses["200"]["content"])
+    if method == "get":
+        assert {"count", "next", "previous", "results"} <= set(refund["properties"])
+        refund = resolve(schema, refund["properties"]["results"]["items"]["$ref"])
+    assert refund == schema["components"]["schemas"]["Refund"]
+    if method == "post":
+        assert "conflict" in responses["409"]["description"]
+
+
+def test_the_merchant_response_body_is_documented(schema):
+    written = schema["paths"]["/api/v1/refunds/{id}/merchant-response/"]["post"]
+    body = body_schema(schema, written["requestBody"]["content"])
+    assert set(body["properties"]) == {"decision", "amount", "note"}
+    assert body["required"] == ["decision"]
+    assert body["additionalProperties"] is False
+    assert enum_of(schema, body["properties"]["decision"]) == {"approve", "refuse"}
+    assert body["properties"]["amount"]["type"] == "string"
+    assert body["properties"]["amount"]["format"] == "decimal"
+    assert body["properties"]["note"]["type"] == "string"
+    assert body["properties"]["note"]["maxLength"] == 2000
+
+
+def test_the_refund_status_includes_waiting_for_the_merchant(schema):
+    status = schema["components"]["schemas"]["Refund"]["properties"]["status"]
+    assert "awaiting_merchant" in enum_of(schema, status)
+
+
+def test_the_decision_source_includes_the_merchant(schema):
+    decision = schema["components"]["schemas"]["Refund"]["properties"]["decision"]
+    source = resolve(schema, decision["allOf"][0]["$ref"])["properties"]["source"]
+    assert enum_of(schema, source) == {"auto", "agent", "merchant"}
+
+
+def test_the_decide_body_takes_an_optional_liability(schema):
+    written = schema["paths"]["/api/v1/refunds/{id}/decide/"]["post"]
+    body = body_schema(schema, written["requestBody"]["content"])
+    assert "liability" in body["properties"]
+    assert "liability" not in body.get("required", [])
+    assert enum_of(schema, body["properties"]["liability"]) == {"merchant", "courier", "platform"}
+
+
+def test_fields_only_staff_read_are_not_required(schema):
+    """Customers and merchants get a request without them: a client
+    generated from the schema must not expect them."""
+    refund = schema["components"]["schemas"]["Refund"]
+    staff_only = {"risk", "assignee", "liability"}
+    assert staff_only <= set(refund["properties"])
+    assert not staff_only & set(refund["required"])
+    assert enum_of(schema, refund["properties"]["liability"]) == {
+        "",
+        "merchant",
+        "courier",
+        "platform",
+    }
+
+
 def test_the_docs_render_without_a_cdn(api):
     response = api.get(DOCS)
     assert response.status_code == 200
