@@ -49,6 +49,12 @@ def refund_merchant_respond(
         locked = locked_request(refund.pk)
         if locked.order.merchant_id not in merchant_ids_of(merchant_user):
             raise ApplicationError("not_found", _("Not found."), 404)
+        if locked.customer_id == merchant_user.pk:
+            # A restaurant's staff member who ordered from it files like any
+            # customer: the request is not theirs to decide.
+            raise ApplicationError(
+                "forbidden", _("You cannot answer your own refund request."), 403
+            )
         if locked.status != RefundStatus.AWAITING_MERCHANT:
             raise Conflict(_("Only a request waiting for the merchant can be answered."))
         if locked.merchant_due_at is not None and now > locked.merchant_due_at:

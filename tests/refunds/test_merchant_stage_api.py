@@ -314,3 +314,18 @@ def test_a_placed_order_cancel_by_event_is_the_platforms(now: Any, alice: Any) -
     order_event_add(order=order, status="cancelled", at=now)
     refund = RefundRequest.objects.get(order=order)
     assert (refund.decision_rule, refund.liability) == ("R5", "platform")
+
+
+def test_a_merchant_user_cannot_answer_their_own_request(now: Any, laowang: Any) -> None:
+    from django.contrib.auth.models import Group
+
+    laowang.groups.add(Group.objects.get(name=roles.CUSTOMER))
+    laowang.date_joined = now - timedelta(days=60)
+    laowang.save()
+    own = client_as(laowang)
+    body = changed_mind(own, laowang, now)
+    assert body["status"] == "awaiting_merchant"
+    response = answer(own, body["id"], decision="approve")
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+    assert RefundRequest.objects.get(pk=body["id"]).status == "awaiting_merchant"
