@@ -54,6 +54,7 @@ class RefundPolicyAdmin(admin.ModelAdmin):
         ),
         (_("Timers"), {"fields": ["review_sla_hours", "appeal_days"]}),
         (_("Conversation"), {"fields": ["customer_reply_hours", "nudge_interval_minutes"]}),
+        (_("The merchant's stage"), {"fields": ["merchant_response_minutes"]}),
     ]
     list_display = ["__str__", "updated_at"]
 

@@ -82,6 +82,7 @@ def test_a_manager_edits_the_policy_in_the_admin():
             "appeal_days",
             "customer_reply_hours",
             "nudge_interval_minutes",
+            "merchant_response_minutes",
         ]
     }
     form["auto_approve_limit"] = "25.00"
@@ -182,3 +183,17 @@ def test_the_page_states_the_conversation_rules_of_the_policy_row():
     policy.nudge_interval_minutes = 180
     policy.save()
     assert "once every 3 hours" in conversation_rules("en")
+
+
+def test_the_page_states_the_merchants_time_to_answer_from_the_policy_row():
+    def merchant_rules(language: str) -> str:
+        text = Client().get("/policy/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        start = text.index('data-testid="policy-merchant"')
+        return text[start : text.index("</ul>", start)]
+
+    assert "has 30 minutes to answer" in merchant_rules("en")
+    assert "30 分钟内答复" in merchant_rules("zh-CN")
+    policy = RefundPolicy.current()
+    policy.merchant_response_minutes = 45
+    policy.save()
+    assert "has 45 minutes to answer" in merchant_rules("en")
