@@ -6,7 +6,8 @@ decision is theirs. Session login; customers only, and only their own
 orders and requests (another customer's answers 404).
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -200,17 +201,24 @@ def _photo_tiles(request: AuthenticatedHttpRequest, ids: Sequence[int]) -> list[
     )
 
 
-def _store_photos(
-    request: AuthenticatedHttpRequest, files: Sequence[UploadedFile], stored: list[int]
-) -> None:
+@contextmanager
+def _page_photos(
+    request: AuthenticatedHttpRequest, files: Sequence[UploadedFile]
+) -> Iterator[list[int]]:
     """Store photos sent through the plain file input (no JavaScript), each
-    counted against the upload limit the API's evidence upload keeps, adding
-    each id to ``stored`` as soon as it is stored: if the filing is then
-    refused, the caller discards them."""
-    for upload in files:
-        upload_admit(request)
-        photo = process_photo(upload, upload.size or 0)
-        stored.append(services.evidence_store(owner=request.user, photo=photo).pk)
+    counted against the upload limit the API's evidence upload keeps, and
+    give their ids to the filing, appeal or message that attaches them; if
+    that is refused, the photos this POST stored leave with it."""
+    stored: list[int] = []
+    try:
+        for upload in files:
+            upload_admit(request)
+            photo = process_photo(upload, upload.size or 0)
+            stored.append(services.evidence_store(owner=request.user, photo=photo).pk)
+        yield stored
+    except ApplicationError:
+        services.evidence_discard(owner=request.user, evidence_ids=stored)
+        raise
 
 
 def _photo_context(request: AuthenticatedHttpRequest, kept: Sequence[int]) -> dict[str, Any]:
@@ -313,19 +321,17 @@ def refund_new(request: AuthenticatedHttpRequest, number: str) -> HttpResponse:
     # refusal, unattached until the retention job; the photos this POST
     # stored leave with it.
     kept = list(form.cleaned_data["evidence"])
-    stored: list[int] = []
     try:
-        _store_photos(request, form.cleaned_data["photos"], stored)
-        refund = services.refund_file(
-            customer=request.user,
-            order_number=order.number,
-            reason=form.cleaned_data["reason"],
-            description=form.cleaned_data["description"],
-            items=form.cleaned_data["items"],
-            evidence_ids=[*kept, *stored],
-        ).request
+        with _page_photos(request, form.cleaned_data["photos"]) as stored:
+            refund = services.refund_file(
+                customer=request.user,
+                order_number=order.number,
+                reason=form.cleaned_data["reason"],
+                description=form.cleaned_data["description"],
+                items=form.cleaned_data["items"],
+                evidence_ids=[*kept, *stored],
+            ).request
     except ApplicationError as error:
-        services.evidence_discard(owner=request.user, evidence_ids=stored)
         return _render_form(
             request, order, refundable, form, kept=kept, error=error, status=error.status_code
         )
@@ -478,17 +484,15 @@ def refund_appeal_page(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
             request, refund, appeal_form=form, appeal_kept=_kept_ids(form), status=400
         )
     kept = list(form.cleaned_data["evidence"])
-    stored: list[int] = []
     try:
-        _store_photos(request, form.cleaned_data["photos"], stored)
-        services.refund_appeal(
-            request=refund,
-            customer=request.user,
-            reason=form.cleaned_data["reason"],
-            evidence_ids=[*kept, *stored],
-        )
+        with _page_photos(request, form.cleaned_data["photos"]) as stored:
+            services.refund_appeal(
+                request=refund,
+                customer=request.user,
+                reason=form.cleaned_data["reason"],
+                evidence_ids=[*kept, *stored],
+            )
     except ApplicationError as error:
-        services.evidence_discard(owner=request.user, evidence_ids=stored)
         refund = get_object_or_404(_own_refunds(request), pk=pk)
         return _render_refund(
             request,
@@ -525,17 +529,15 @@ def refund_message_page(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         )
     answering = refund.status == RefundStatus.AWAITING_CUSTOMER
     kept = list(form.cleaned_data["evidence"])
-    stored: list[int] = []
     try:
-        _store_photos(request, form.cleaned_data["photos"], stored)
-        services.refund_message_post(
-            refund=refund,
-            author=request.user,
-            body=form.cleaned_data["body"],
-            evidence_ids=[*kept, *stored],
-        )
+        with _page_photos(request, form.cleaned_data["photos"]) as stored:
+            services.refund_message_post(
+                refund=refund,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                evidence_ids=[*kept, *stored],
+            )
     except ApplicationError as error:
-        services.evidence_discard(owner=request.user, evidence_ids=stored)
         refund = get_object_or_404(_own_refunds(request), pk=pk)
         return _render_refund(
             request,
