@@ -36,8 +36,9 @@ pytestmark = pytest.mark.fuzz
 BASE_DIR = Path(__file__).resolve().parent.parent
 ROLES = ("customer", "agent", "finance", "manager", "integration", "merchant")
 # The merchant user works for the merchants of the demo customer's orders,
-# so that the customer's requests reach it.
-MERCHANT_USER = "merchant"
+# so that the customer's requests reach it (the demo's own ``merchant`` login
+# works for another merchant).
+MERCHANT_USER = "fuzz-merchant"
 PASSWORD = "demo12345"
 CHECKS = (
     "not_a_server_error",
@@ -353,7 +354,9 @@ def _server_errors(log: Path) -> str:
 def test_no_operation_breaks_or_leaves_the_schema_for_any_role(server, tmp_path):
     started = time.monotonic()
     _merchant_user(server, _token(server, "customer"))
-    tokens = {role: _token(server, role) for role in ROLES}
+    tokens = {
+        role: _token(server, MERCHANT_USER if role == "merchant" else role) for role in ROLES
+    }
     _open_requests(server, tokens["customer"])
     _awaiting_merchant(server, tokens["customer"])
     runs: dict[str, tuple[subprocess.Popen[bytes], Path, Path]] = {}
