@@ -354,9 +354,7 @@ def _server_errors(log: Path) -> str:
 def test_no_operation_breaks_or_leaves_the_schema_for_any_role(server, tmp_path):
     started = time.monotonic()
     _merchant_user(server, _token(server, "customer"))
-    tokens = {
-        role: _token(server, MERCHANT_USER if role == "merchant" else role) for role in ROLES
-    }
+    tokens = {role: _token(server, MERCHANT_USER if role == "merchant" else role) for role in ROLES}
     _open_requests(server, tokens["customer"])
     _awaiting_merchant(server, tokens["customer"])
     runs: dict[str, tuple[subprocess.Popen[bytes], Path, Path]] = {}
