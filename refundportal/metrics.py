@@ -1,6 +1,10 @@
 """Prometheus metrics at ``/metrics``.
 
-Requests are counted and timed by a middleware. The business gauges (refunds
+Requests are counted and timed by a middleware, labelled by the route
+pattern that answered them (``api/v1/refunds/<int:pk>/``), never by the
+path: a path holds ids, and a label per id would grow without end. Paths
+no route matched share one ``<unmatched>`` label, static files one
+``<static>``. The business gauges (refunds
 by status, payout attempts by outcome, the review queue's depth, breached
 requests still pending) are read from the database when Prometheus scrapes,
 with one COUNT/GROUP BY each, so they are never stale and cost nothing
@@ -11,6 +15,7 @@ Under several worker processes (gunicorn ``--workers``), set
 scrape adds up all the processes' request counts.
 """
 
+import functools
 import hmac
 import ipaddress
 import logging
@@ -40,15 +45,20 @@ logger = logging.getLogger(__name__)
 
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
+UNMATCHED = "<unmatched>"
+# The route under /api/ that answers 404 for any path no other route takes.
+CATCH_ALL_URL_NAME = "api-not-found"
+STATIC = "<static>"
+
 REQUESTS = Counter(
     "refundportal_http_requests",
-    "HTTP requests answered, by method and status code.",
-    ["method", "status"],
+    "HTTP requests answered, by route pattern, method and status code.",
+    ["route", "method", "status"],
 )
 LATENCY = Histogram(
     "refundportal_http_request_duration_seconds",
-    "Time from the request reaching the portal to its response, by method.",
-    ["method"],
+    "Time from the request reaching the portal to its response, by route pattern and method.",
+    ["route", "method"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 
@@ -64,9 +74,67 @@ class MetricsMiddleware:
         response = self.get_response(request)
         # Any other method is one label, so a client cannot grow the series.
         method = request.method if request.method in KNOWN_METHODS else "other"
-        REQUESTS.labels(method=method, status=str(response.status_code)).inc()
-        LATENCY.labels(method=method).observe(time.perf_counter() - started)
+        route = route_label(request)
+        REQUESTS.labels(route=route, method=method, status=str(response.status_code)).inc()
+        LATENCY.labels(route=route, method=method).observe(time.perf_counter() - started)
         return response
+
+
+def route_label(request: HttpRequest) -> str:
+    """The pattern of the route that answered, as written in the URLconf;
+    ``<static>`` for a static file (served before any route is looked up),
+    ``<unmatched>`` for a path no route takes (the API's catch-all that
+    answers 404 under ``/api/`` included)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.url_name == CATCH_ALL_URL_NAME:
+        static_url = settings.STATIC_URL or ""
+        if static_url and request.path.startswith(static_url):
+            return STATIC
+        return UNMATCHED
+    return readable_route(str(match.route))
+
+
+@functools.lru_cache(maxsize=1024)
+def readable_route(route: str) -> str:
+    """A route as a label: a regular expression's named groups read
+    ``<name>`` like a path converter's, its anchors go
+    (``api/v1/refunds/(?P<pk>[^/.]+)/$`` reads ``api/v1/refunds/<pk>/``)."""
+    out = []
+    i = 0
+    while i < len(route):
+        if route.startswith("(?P<", i):
+            name_end = route.index(">", i)
+            out.append(f"<{route[i + 4 : name_end]}>")
+            i = _group_end(route, i)
+            continue
+        if route[i] not in "^$":
+            out.append(route[i])
+        i += 1
+    return "".join(out) or "/"
+
+
+def _group_end(route: str, start: int) -> int:
+    """The index just past the group opened at ``start``."""
+    depth = 0
+    in_class = False
+    i = start
+    while i < len(route):
+        char = route[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return len(route)
 
 
 class PortalCollector(Collector):
