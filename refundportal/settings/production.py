@@ -13,6 +13,13 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only"):
         "DJANGO_SECRET_KEY must be set to a random string of at least 50 characters "
         "in production (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
     )
+# Earlier keys, comma-separated, still accepted for what they signed (log-in
+# sessions) while a new DJANGO_SECRET_KEY takes over; drop them after a while.
+SECRET_KEY_FALLBACKS = [
+    key.strip()
+    for key in os.environ.get("DJANGO_SECRET_KEY_FALLBACKS", "").split(",")
+    if key.strip()
+]
 
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
