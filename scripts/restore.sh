@@ -90,12 +90,11 @@ resolve_target "$ROOT"
 }
 
 if [[ "$KIND" == postgresql ]]; then
-  DB_NAME="${URL##*/}"
-  DB_NAME="${DB_NAME%%\?*}"
-  BASE="${URL%/*}"
+  BARE="${URL%%\?*}"
   QUERY=""
   [[ "$URL" == *\?* ]] && QUERY="?${URL#*\?}"
-  MAINTENANCE="$BASE/postgres$QUERY"
+  DB_NAME="${BARE##*/}"
+  MAINTENANCE="${BARE%/*}/postgres$QUERY"
   exists="$(psql "$MAINTENANCE" -tAc "SELECT 1 FROM pg_database WHERE datname = '${DB_NAME//\'/\'\'}'")"
   if [[ -n "$exists" && "$YES" != 1 ]]; then
     tables="$(psql "$URL" -tAc "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")"
