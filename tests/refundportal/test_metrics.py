@@ -186,3 +186,19 @@ def test_metrics_are_not_part_of_the_api_schema():
 )
 def test_a_regular_expression_route_reads_like_a_path_route(route, label):
     assert readable_route(route) == label
+
+
+def test_the_request_metrics_carry_route_method_and_status():
+    client = Client()
+    client.get("/healthz")
+    samples = scrape(client)
+    counted = {labels for name, labels in samples if name == "refundportal_http_requests_total"}
+    timed = {
+        labels
+        for name, labels in samples
+        if name == "refundportal_http_request_duration_seconds_count"
+    }
+    assert counted and all(
+        {key for key, _ in labels} == {"route", "method", "status"} for labels in counted
+    )
+    assert timed and all({key for key, _ in labels} == {"route", "method"} for labels in timed)
