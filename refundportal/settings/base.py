@@ -15,7 +15,17 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange, Queue
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+# A checkout keeps templates/, static/ and locale/ beside manage.py and its
+# data (db.sqlite3, var/) there too. An installed copy (``pip install .``)
+# carries the three folders inside the package (setup.py copies them to
+# refundportal/project/) and keeps its data in the folder it is run from.
+if (PACKAGE_DIR.parent / "manage.py").is_file():
+    BASE_DIR = PACKAGE_DIR.parent
+    PROJECT_FILES_DIR = BASE_DIR
+else:
+    BASE_DIR = Path.cwd()
+    PROJECT_FILES_DIR = PACKAGE_DIR / "project"
 VAR_DIR = Path(os.environ.get("REFUNDPORTAL_VAR_DIR", BASE_DIR / "var"))
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
@@ -70,7 +80,7 @@ WSGI_APPLICATION = "refundportal.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [PROJECT_FILES_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -188,7 +198,7 @@ LOGOUT_REDIRECT_URL = "login"
 # --- I18n, time -------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [PROJECT_FILES_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
@@ -204,7 +214,7 @@ EVIDENCE_RETENTION_DAYS = int(os.environ.get("EVIDENCE_RETENTION_DAYS", "180"))
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [PROJECT_FILES_DIR / "static"]
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
