@@ -67,7 +67,7 @@ def render(pins: dict[str, str]) -> str:
 
 
 def read(path: Path = CONSTRAINTS) -> dict[str, str]:
-    pins = {}
+    pins: dict[str, str] = {}
     for line in path.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
         if line:

@@ -7,6 +7,7 @@ the production shape.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -325,6 +326,12 @@ LOGGING: dict[str, Any] = {
 # /metrics answers loopback callers, and others that send
 # ``Authorization: Bearer <METRICS_TOKEN>`` when it is set.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# Celery beat touches this file each time it has sent a task;
+# ``manage.py beat_health`` (beat's health check) reads its age.
+BEAT_HEARTBEAT_FILE = os.environ.get(
+    "BEAT_HEARTBEAT_FILE", os.path.join(tempfile.gettempdir(), "refundportal-beat-heartbeat")
+)
 
 # --- Payouts ------------------------------------------------------------------
 # Dotted paths of real gateway adapters per method; unset methods use the
