@@ -303,7 +303,10 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "refundportal.logs.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "refundportal.logs.RequestIdFilter"},
+        "client_errors": {"()": "refundportal.logs.NoTracebackForClientErrors"},
+    },
     "formatters": {
         "json": {"()": "refundportal.logs.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -311,7 +314,7 @@ LOGGING: dict[str, Any] = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["request_id"],
+            "filters": ["request_id", "client_errors"],
             "formatter": "json" if LOG_FORMAT == "json" else "plain",
         }
     },
@@ -320,6 +323,11 @@ LOGGING: dict[str, Any] = {
         "django.db.backends": {"level": "WARNING"},
         # One line per task run is noise on the embedded default's console.
         "celery.app.trace": {"level": "WARNING"},
+        # One line per request: refundportal.request's (status included).
+        # django.request repeats a 4xx as a warning (a 403 with its
+        # traceback); its 5xx errors stay. runserver's own access lines go.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"handlers": [], "propagate": False},
     },
 }
 
