@@ -10,19 +10,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 1000 portal
 
-COPY pyproject.toml README.md ./
-COPY refundportal ./refundportal
-COPY accounts ./accounts
-COPY orders ./orders
-COPY refunds ./refunds
-COPY payouts ./payouts
-COPY finance ./finance
-COPY analytics ./analytics
-COPY notifications ./notifications
-COPY demo ./demo
-RUN pip install .
+# The dependencies in a layer of their own, every version from constraints.txt
+# (the whole tree pinned): a change to the code does not reinstall them.
+COPY pyproject.toml constraints.txt ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+ && pip install -c constraints.txt -r /tmp/requirements.txt setuptools \
+ && rm /tmp/requirements.txt
 
 COPY . .
+RUN pip install --no-deps --no-build-isolation -c constraints.txt .
 # collectstatic needs a key to import the settings; it is not the runtime key.
 RUN DJANGO_SECRET_KEY=build-only-collectstatic-key-0123456789-abcdefghijklmnopqrstuvwxyz \
     python manage.py collectstatic --no-input \
@@ -30,4 +26,7 @@ RUN DJANGO_SECRET_KEY=build-only-collectstatic-key-0123456789-abcdefghijklmnopqr
 
 USER portal
 EXPOSE 8000
+# The web's check; the compose file gives workers and beat checks of their own.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=5 \
+    CMD ["python", "-m", "refundportal.probe"]
 CMD ["gunicorn", "refundportal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]

@@ -1,17 +1,8 @@
 #!/usr/bin/env python
-"""Django's command-line utility for administrative tasks."""
+"""Django's command-line utility for administrative tasks: the same as the
+``refundportal`` command an installed copy has."""
 
-import os
-import sys
-
-
-def main() -> None:
-    env = os.environ.get("DJANGO_ENV", "local")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"refundportal.settings.{env}")
-    from django.core.management import execute_from_command_line
-
-    execute_from_command_line(sys.argv)
-
+from refundportal.cli import main
 
 if __name__ == "__main__":
     main()

@@ -8,6 +8,7 @@ import os
 
 from celery import Celery
 
+from .heartbeat import connect_beat_signals
 from .logs import connect_task_signals
 
 os.environ.setdefault(
@@ -19,3 +20,5 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Tasks carry the request id that published them; worker logs write it.
 connect_task_signals()
+# Beat touches its heartbeat file (manage.py beat_health) each time it sends a task.
+connect_beat_signals()

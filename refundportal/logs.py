@@ -61,6 +61,19 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class NoTracebackForClientErrors(logging.Filter):
+    """A 4xx is the caller's doing, not the portal's: a line about one (a
+    ``DisallowedHost``, a ``PermissionDenied``) is kept without the
+    traceback Django attaches. 5xx keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and status < 500 and record.exc_info:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line."""
 

@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # Serve the portal on the embedded default: migrate, seed demo data into an
-# empty database, run the periodic jobs every minute, serve on :8000.
+# empty database, run the periodic jobs every minute, serve on $HOST:$PORT
+# (default 127.0.0.1:8000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 # Show the tick loop's lines as they happen, not when a buffer fills.
 export PYTHONUNBUFFERED=1
-HOST=${HOST:-127.0.0.1}
-PORT=${PORT:-8000}
 
-$PY manage.py migrate --no-input
+$PY manage.py migrate --no-input -v 0
 if ! $PY manage.py shell -c "import sys; from orders.models import Order; sys.exit(0 if Order.objects.exists() else 1)"; then
   echo "Empty database: seeding demo data (about a minute)..."
   $PY manage.py seed_demo
@@ -19,5 +18,4 @@ $PY manage.py tick --every 60 &
 TICK_PID=$!
 trap 'kill $TICK_PID 2>/dev/null || true' EXIT INT TERM
 
-echo "Refund portal at http://$HOST:$PORT/  (API docs: http://$HOST:$PORT/api/docs/)"
-$PY manage.py runserver "$HOST:$PORT"
+PY=$PY bash scripts/serve.sh

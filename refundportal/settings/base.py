@@ -7,6 +7,7 @@ the production shape.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,17 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange, Queue
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+# A checkout keeps templates/, static/ and locale/ beside manage.py and its
+# data (db.sqlite3, var/) there too. An installed copy (``pip install .``)
+# carries the three folders inside the package (setup.py copies them to
+# refundportal/project/) and keeps its data in the folder it is run from.
+if (PACKAGE_DIR.parent / "manage.py").is_file():
+    BASE_DIR = PACKAGE_DIR.parent
+    PROJECT_FILES_DIR = BASE_DIR
+else:
+    BASE_DIR = Path.cwd()
+    PROJECT_FILES_DIR = PACKAGE_DIR / "project"
 VAR_DIR = Path(os.environ.get("REFUNDPORTAL_VAR_DIR", BASE_DIR / "var"))
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
@@ -70,7 +81,7 @@ WSGI_APPLICATION = "refundportal.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [PROJECT_FILES_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -188,7 +199,7 @@ LOGOUT_REDIRECT_URL = "login"
 # --- I18n, time -------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [PROJECT_FILES_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
@@ -204,7 +215,7 @@ EVIDENCE_RETENTION_DAYS = int(os.environ.get("EVIDENCE_RETENTION_DAYS", "180"))
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [PROJECT_FILES_DIR / "static"]
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -292,7 +303,10 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "refundportal.logs.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "refundportal.logs.RequestIdFilter"},
+        "client_errors": {"()": "refundportal.logs.NoTracebackForClientErrors"},
+    },
     "formatters": {
         "json": {"()": "refundportal.logs.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -300,7 +314,7 @@ LOGGING: dict[str, Any] = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["request_id"],
+            "filters": ["request_id", "client_errors"],
             "formatter": "json" if LOG_FORMAT == "json" else "plain",
         }
     },
@@ -309,12 +323,23 @@ LOGGING: dict[str, Any] = {
         "django.db.backends": {"level": "WARNING"},
         # One line per task run is noise on the embedded default's console.
         "celery.app.trace": {"level": "WARNING"},
+        # One line per request: refundportal.request's (status included).
+        # django.request repeats a 4xx as a warning (a 403 with its
+        # traceback); its 5xx errors stay. runserver's own access lines go.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"handlers": [], "propagate": False},
     },
 }
 
 # /metrics answers loopback callers, and others that send
 # ``Authorization: Bearer <METRICS_TOKEN>`` when it is set.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# Celery beat touches this file each time it has sent a task;
+# ``manage.py beat_health`` (beat's health check) reads its age.
+BEAT_HEARTBEAT_FILE = os.environ.get(
+    "BEAT_HEARTBEAT_FILE", os.path.join(tempfile.gettempdir(), "refundportal-beat-heartbeat")
+)
 
 # --- Payouts ------------------------------------------------------------------
 # Dotted paths of real gateway adapters per method; unset methods use the

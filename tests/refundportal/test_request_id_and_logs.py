@@ -71,11 +71,20 @@ def test_the_request_line_is_one_json_object_with_the_id_and_the_timing(db, json
     assert "GET /api/v1/orders/ 401" in line["message"]
 
 
-def test_lines_written_while_serving_a_request_carry_its_id(db, json_lines):
-    Client().get("/no-such-page/", HTTP_X_REQUEST_ID="req-json-2")
-    not_found = [entry for entry in json_lines() if entry["logger"] == "django.request"]
-    assert not_found
-    assert {entry["request_id"] for entry in not_found} == {"req-json-2"}
+def test_lines_written_while_serving_a_request_carry_its_id(json_lines):
+    def view(request):
+        logging.getLogger("refundportal.test").warning("inside the request")
+        return HttpResponse("ok")
+
+    RequestIdMiddleware(view)(RequestFactory().get("/", HTTP_X_REQUEST_ID="req-json-2"))
+    clear_request_id()
+    lines = [
+        entry
+        for entry in json_lines()
+        if entry["logger"] in {"refundportal.test", "refundportal.request"}
+    ]
+    assert [entry["logger"] for entry in lines] == ["refundportal.test", "refundportal.request"]
+    assert {entry["request_id"] for entry in lines} == {"req-json-2"}
 
 
 def test_outside_a_request_the_id_is_null(json_lines):
@@ -89,7 +98,7 @@ def test_logs_are_plain_text_locally_with_the_request_id():
     assert settings.LOG_FORMAT == "plain"
     assert console["formatter"] == "plain"
     assert "%(request_id)s" in settings.LOGGING["formatters"]["plain"]["format"]
-    assert console["filters"] == ["request_id"]
+    assert console["filters"] == ["request_id", "client_errors"]
 
 
 def test_a_task_published_inside_a_request_carries_the_id():

@@ -10,6 +10,12 @@ from demo.refunds import seed_refunds
 from demo.seed import seed_demo
 
 
+def on_a_terminal() -> bool:
+    """Progress bars only for a person watching: redrawn into a log file or
+    a pipe they are hundreds of lines of noise."""
+    return sys.stderr.isatty()
+
+
 class Command(BaseCommand):
     help = (
         "Load demo data: merchants and menus, customers, orders over the last months with "
@@ -42,7 +48,7 @@ class Command(BaseCommand):
                         total=total,
                         unit="order",
                         file=sys.stderr,
-                        disable=options["verbosity"] == 0 or total == 0,
+                        disable=options["verbosity"] == 0 or total == 0 or not on_a_terminal(),
                     )
                 )
             bars[0].update(written)
@@ -75,7 +81,10 @@ class Command(BaseCommand):
 
     def _seed_refunds(self, options: dict[str, Any]) -> None:
         bar = tqdm(
-            unit="request", file=sys.stderr, disable=options["verbosity"] == 0, desc="refunds"
+            unit="request",
+            file=sys.stderr,
+            disable=options["verbosity"] == 0 or not on_a_terminal(),
+            desc="refunds",
         )
 
         def advance(done: int, total: int) -> None:
