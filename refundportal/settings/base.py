@@ -150,7 +150,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The settings seed missing jobs; the admin owns them after that (refundportal.beat).
+CELERY_BEAT_SCHEDULER = "refundportal.beat:Scheduler"
 # The same jobs ``manage.py tick`` runs, each on its own queue: the payout
 # sweep on ``payouts`` so that it never waits behind e-mail.
 CELERY_BEAT_SCHEDULE = {
