@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "simple_history",
     "refundportal",
     "accounts",
+    "audit",
     "orders",
     "refunds",
     "payouts",
@@ -52,6 +53,8 @@ MIDDLEWARE = [
     # First, so that every response carries the request id and is counted.
     "refundportal.logs.RequestIdMiddleware",
     "refundportal.metrics.MetricsMiddleware",
+    # The request's address, for the audit's records made below the views.
+    "audit.middleware.RemoteAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "refundportal.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
