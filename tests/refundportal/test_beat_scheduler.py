@@ -8,7 +8,9 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from refundportal.beat import Scheduler
 from refundportal.celery_app import app
 
-pytestmark = pytest.mark.django_db
+# The scheduler commits and closes connections as beat does: no test
+# transaction around it.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def start_beat() -> Scheduler:
