@@ -47,6 +47,18 @@ def audit_record(
         return None
 
 
+def _without_nul(value: Any) -> Any:
+    """PostgreSQL's JSON refuses the NUL character, which a typed user name
+    or a query string may carry: it is dropped."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(inner) for key, inner in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nul(inner) for inner in value]
+    return value
+
+
 def _append(
     action: str,
     actor: Any,
@@ -61,6 +73,6 @@ def _append(
         action=action,
         target_type=target_type,
         target_id=str(target_id),
-        facts=facts or {},
-        remote_address=address[:64],
+        facts=_without_nul(facts or {}),
+        remote_address=_without_nul(address)[:64],
     )

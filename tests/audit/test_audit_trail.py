@@ -229,3 +229,12 @@ def test_failed_log_ins_and_the_lock_out_are_recorded_once(settings):
     assert presenters.sentence_in("en", locked) == (
         "Log-ins as li_finance from this address are refused for 15 minutes after 10 failures."
     )
+
+
+def test_a_user_name_with_a_nul_character_is_recorded_without_it():
+    response = APIClient(REMOTE_ADDR="10.3.0.1").post(
+        "/api/v1/auth/token/", {"username": "li\x00finance", "password": "wrong"}, format="json"
+    )
+    assert response.status_code == 400
+    (failed,) = events(actions.LOGIN_FAILED)
+    assert failed.facts["username"] == "lifinance"
