@@ -7,6 +7,8 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from audit import actions as audit_actions
+from audit.services import audit_record
 from refundportal.api import ApplicationError
 
 from . import throttling
@@ -16,7 +18,10 @@ THROTTLED = "throttled"
 
 class LoginForm(AuthenticationForm):
     """Django's log-in form, taking an attempt from the limit before the
-    password is checked and giving the count back when it is right."""
+    password is checked and giving the count back when it is right. Each
+    log-in and each failure is recorded in the audit."""
+
+    channel = audit_actions.CHANNEL_PAGE
 
     def clean(self) -> dict[str, Any]:
         username = str(self.data.get("username", ""))
@@ -25,8 +30,26 @@ class LoginForm(AuthenticationForm):
             throttling.login_attempt(username, address)
         except ApplicationError as refusal:
             raise ValidationError(refusal.detail, code=THROTTLED) from refusal
-        cleaned = super().clean()
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            audit_record(
+                action=audit_actions.LOGIN_FAILED,
+                facts={"username": username[:150], "channel": self.channel},
+                remote_address=address,
+                best_effort=True,
+            )
+            raise
         throttling.login_succeeded(username, address)
+        user = self.get_user()
+        audit_record(
+            action=audit_actions.LOGGED_IN,
+            actor=user,
+            target_type="user",
+            target_id=user.pk,
+            facts={"channel": self.channel},
+            remote_address=address,
+        )
         return cleaned
 
     def is_throttled(self) -> bool:
@@ -35,3 +58,5 @@ class LoginForm(AuthenticationForm):
 
 class AdminLoginForm(LoginForm, AdminAuthenticationForm):
     """The admin's log-in form (staff only), under the same limit."""
+
+    channel = audit_actions.CHANNEL_ADMIN

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from audit import actions as audit_actions
+from audit.services import audit_record
 from refundportal.api import ApplicationError
 
 from .users import username_normalized
@@ -57,6 +59,18 @@ def login_attempt(username: str, address: str) -> None:
         # incr may have created the key after it expired: give it a window.
         cache.touch(key, _window())
     if count > _limit():
+        if count == _limit() + 1:
+            # The first refusal of a window: the lock-out itself, once.
+            audit_record(
+                action=audit_actions.LOCKED_OUT,
+                facts={
+                    "username": username[:150],
+                    "limit": _limit(),
+                    "minutes": _window() // 60,
+                },
+                remote_address=address,
+                best_effort=True,
+            )
         raise too_many_failures()
 
 

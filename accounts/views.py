@@ -15,6 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit import actions as audit_actions
+from audit.services import audit_record
 from refundportal.parsers import SafeJSONParser
 
 from . import roles, throttling
@@ -50,9 +52,25 @@ class TokenView(APIView):
         throttling.login_attempt(username, address)
         # A wrong password raises here and leaves the attempt counted.
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            audit_record(
+                action=audit_actions.LOGIN_FAILED,
+                facts={"username": username[:150], "channel": audit_actions.CHANNEL_API},
+                remote_address=address,
+                best_effort=True,
+            )
+            raise serializers.ValidationError(serializer.errors)
         throttling.login_succeeded(username, address)
-        return Response({"token": token_issue(serializer.validated_data["user"])})
+        user = serializer.validated_data["user"]
+        audit_record(
+            action=audit_actions.LOGGED_IN,
+            actor=user,
+            target_type="user",
+            target_id=user.pk,
+            facts={"channel": audit_actions.CHANNEL_API},
+            remote_address=address,
+        )
+        return Response({"token": token_issue(user)})
 
 
 class LogoutView(APIView):

@@ -14,6 +14,8 @@ from rest_framework.response import Response
 
 from accounts.permissions import IsFinance, IsFinanceOrManager
 from accounts.users import signed_in
+from audit import actions as audit_actions
+from audit.services import audit_record
 from payouts.models import Payout, SandboxLedgerEntry
 from payouts.presenters import error_text
 from payouts.selectors import payouts_filtered
@@ -113,7 +115,9 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 "created_at",
             ]
         )
+        count = 0
         for p in rows.iterator(chunk_size=2000):
+            count += 1
             writer.writerow(
                 text_row(
                     [
@@ -131,6 +135,18 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                     ]
                 )
             )
+        audit_record(
+            action=audit_actions.PAYOUTS_EXPORTED,
+            actor=signed_in(request.user),
+            facts={
+                "rows": count,
+                "filters": {
+                    str(param.name): request.query_params[str(param.name)][:40]
+                    for param in FILTERS
+                    if request.query_params.get(str(param.name))
+                },
+            },
+        )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response = HttpResponse(
             "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"

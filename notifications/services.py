@@ -12,12 +12,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from accounts.services import user_language
 from refundportal import clock
 from refundportal.tasking import enqueue_on_commit
 
+from .emails import email_for
 from .models import Notification
-from .presenters import LANGUAGES, render_part
+from .presenters import render_part
 from .sms import sms_backend
 from .tasks import send_email
 
@@ -28,27 +28,17 @@ def notify(*, user: Any, event: str, facts: dict[str, Any], link: str = "") -> N
     """Write the in-app notification now (in the caller's transaction) and
     send the e-mail and SMS once that transaction commits."""
     # The e-mail's words first: every read before the writes.
-    email = email_texts(user, event, facts) if user.email else None
+    email = email_for(user, event, facts, link) if user.email else None
     notification = Notification.objects.create(
         user=user, event=event, facts=facts, link=link, created_at=clock.now()
     )
     if email is not None:
-        enqueue_on_commit(send_email, user.email, *email)
+        enqueue_on_commit(send_email, user.email, email.subject, email.text, email.html)
     phone = getattr(user, "phone", "")
     if phone:
         text = render_part(event, "title", facts, "zh-hans")
         transaction.on_commit(lambda: sms_backend().send(phone, text))
     return notification
-
-
-def email_texts(user: Any, event: str, facts: dict[str, Any]) -> tuple[str, str]:
-    """The e-mail's subject and body in ``user``'s language, or in both
-    (Chinese first) when it is not known."""
-    language = user_language(user)
-    languages = [language] if language else [code for _, code in LANGUAGES]
-    titles = [render_part(event, "title", facts, code) for code in languages]
-    bodies = [render_part(event, "body", facts, code) for code in languages]
-    return " / ".join(titles), "\n\n----\n\n".join(bodies)
 
 
 def notification_mark_read(*, user: Any, ids: list[int] | None = None) -> int:

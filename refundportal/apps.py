@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.core.checks import register
 
-from .checks import check_static_manifest
+from .checks import check_email, check_static_manifest
 
 
 class RefundportalConfig(AppConfig):
@@ -10,3 +10,4 @@ class RefundportalConfig(AppConfig):
 
     def ready(self) -> None:
         register(check_static_manifest, deploy=True)
+        register(check_email, deploy=True)

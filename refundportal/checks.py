@@ -34,3 +34,34 @@ def refuse_without_static_manifest() -> None:
     problem = static_manifest_missing()
     if problem:
         raise ImproperlyConfigured(problem)
+
+
+CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"
+
+
+def email_undeliverable() -> str:
+    """Why e-mail would reach nobody ("" when it would): production writing
+    mail to the console without anyone having chosen that."""
+    if not settings.EMAIL_CONSOLE_REFUSED or settings.EMAIL_BACKEND_CHOSEN:
+        return ""
+    if settings.EMAIL_BACKEND != CONSOLE_EMAIL:
+        return ""
+    return (
+        "No mail server is configured: set EMAIL_HOST (with EMAIL_PORT, EMAIL_HOST_USER, "
+        "EMAIL_HOST_PASSWORD, EMAIL_USE_TLS or EMAIL_USE_SSL as the server needs), or set "
+        f"EMAIL_BACKEND={CONSOLE_EMAIL} to choose writing e-mails to the console; "
+        "otherwise notification e-mails would reach nobody."
+    )
+
+
+def check_email(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """``manage.py check --deploy``: a way to send e-mail."""
+    problem = email_undeliverable()
+    return [Error(problem, id="refundportal.E002")] if problem else []
+
+
+def refuse_without_email() -> None:
+    """Called where the web server loads the portal (wsgi, asgi)."""
+    problem = email_undeliverable()
+    if problem:
+        raise ImproperlyConfigured(problem)

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from refundportal.admin import ReadOnlyAdmin, ReadOnlyInline
 
@@ -23,8 +24,9 @@ from .models import (
 
 
 @admin.register(RefundPolicy)
-class RefundPolicyAdmin(admin.ModelAdmin):
-    """One row: what auto-review reads and /policy/ publishes."""
+class RefundPolicyAdmin(SimpleHistoryAdmin):
+    """One row: what auto-review reads and /policy/ publishes; its history
+    page lists every edit, who made it, and each field's old and new value."""
 
     fieldsets = [
         (

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from orders.models import Order, OrderItem, equal_to_the_cent, money_field
 
@@ -127,6 +128,9 @@ class RefundPolicy(models.Model):
         help_text=_("A request the merchant has not answered by then is approved in full."),
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # Every saved version, with who saved it: the admin's history page shows
+    # what changed from what to what.
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("refund policy")

@@ -48,8 +48,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "simple_history",
     "refundportal",
     "accounts",
+    "audit",
     "orders",
     "refunds",
     "payouts",
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     # First, so that every response carries the request id and is counted.
     "refundportal.logs.RequestIdMiddleware",
     "refundportal.metrics.MetricsMiddleware",
+    # The request's address, for the audit's records made below the views.
+    "audit.middleware.RemoteAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "refundportal.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -161,7 +165,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The settings seed missing jobs; the admin owns them after that (refundportal.beat).
+CELERY_BEAT_SCHEDULER = "refundportal.beat:Scheduler"
 # The same jobs ``manage.py tick`` runs, each on its own queue: the payout
 # sweep on ``payouts`` so that it never waits behind e-mail.
 CELERY_BEAT_SCHEDULE = {
@@ -227,8 +232,26 @@ STORAGES = {
 }
 
 # --- E-mail -----------------------------------------------------------------
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# SMTP when EMAIL_HOST is set, else the console (which production refuses
+# unless EMAIL_BACKEND chose it: refundportal.checks).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "").lower() in ("1", "true", "yes")
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "").lower() in ("1", "true", "yes")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+EMAIL_BACKEND_CHOSEN = bool(os.environ.get("EMAIL_BACKEND"))
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "refunds@refundportal.local")
+# E-mails link to the portal's pages under this absolute address.
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Production sets it: mail written to the console would reach nobody.
+EMAIL_CONSOLE_REFUSED = False
 
 # --- API --------------------------------------------------------------------
 # API tokens end after this long without use, and this long after they

@@ -19,6 +19,8 @@ from django.utils.translation import gettext
 
 from accounts import roles
 from accounts.users import User
+from audit import actions as audit_actions
+from audit.services import audit_record
 from notifications.services import notify_role
 from orders.models import Order, TenderMethod
 from payouts.models import Payout
@@ -149,8 +151,15 @@ def payout_retry(*, payout: Payout, actor: User) -> Payout:
     it no longer failed (409)."""
     now = clock.now()
     with transaction.atomic():
-        _refund, locked = _lock_chain(payout.pk)
+        refund, locked = _lock_chain(payout.pk)
         payout_reopen(payout=locked, actor=actor, at=now)
+        audit_record(
+            action=audit_actions.PAYOUT_RETRIED,
+            actor=actor,
+            target_type="payout",
+            target_id=locked.pk,
+            facts={"payout": locked.pk, "refund": refund.pk},
+        )
         enqueue_on_commit(PAYOUT_ATTEMPT_TASK, locked.pk)
     return locked
 
@@ -176,6 +185,18 @@ def payout_reroute(
             actor=actor,
             account=f"wallet:{refund.customer.get_username()}",
             at=now,
+        )
+        audit_record(
+            action=audit_actions.PAYOUT_REROUTED,
+            actor=actor,
+            target_type="payout",
+            target_id=locked.pk,
+            facts={
+                "payout": locked.pk,
+                "refund": refund.pk,
+                "amount": str(locked.amount),
+                "new_payout": new.pk,
+            },
         )
         refund_note(
             refund=refund,

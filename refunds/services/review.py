@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.users import User
+from audit import actions as audit_actions
+from audit.services import audit_record
 from refundportal import clock, sentences
 from refundportal.api import ApplicationError, Conflict
 from refundportal.money import allocate, to_money
@@ -72,9 +74,27 @@ def refund_claim(*, refund: RefundRequest, agent: User) -> RefundRequest:
                 % {"name": locked.assignee.get_username() if locked.assignee else "?"}
             )
         expires = now + timedelta(minutes=sla.claim_minutes())
+        previous = locked.assignee if locked.assignee_id not in (None, agent.pk) else None
         RefundRequest.objects.filter(pk=locked.pk).update(
             assignee=agent, claim_expires_at=expires, updated_at=now
         )
+        # A renewal of one's own live claim is no new fact for the audit.
+        if previous is not None:
+            audit_record(
+                action=audit_actions.REFUND_TAKEN_OVER,
+                actor=agent,
+                target_type="refund",
+                target_id=locked.pk,
+                facts={"refund": locked.pk, "previous_assignee": previous.get_username()},
+            )
+        elif not (locked.assignee_id == agent.pk and claim_is_live(locked, now)):
+            audit_record(
+                action=audit_actions.REFUND_CLAIMED,
+                actor=agent,
+                target_type="refund",
+                target_id=locked.pk,
+                facts={"refund": locked.pk},
+            )
         locked.assignee = agent
         locked.claim_expires_at = expires
     return locked

@@ -19,6 +19,12 @@ from tests.refunds.support import delivered_order, english, file_refund, old_cus
 pytestmark = pytest.mark.django_db
 
 SEPARATOR = "\n\n----\n\n"
+LINK = "http://portal.test/refunds/{pk}/"
+
+
+@pytest.fixture(autouse=True)
+def portal_base_url(settings: Any) -> None:
+    settings.PORTAL_BASE_URL = "http://portal.test"
 
 
 @pytest.fixture
@@ -44,8 +50,9 @@ def test_an_english_reader_gets_an_english_email(now, django_capture_on_commit_c
 
     email, note = filed_by(customer, now, django_capture_on_commit_callbacks)
 
+    link = LINK.format(pk=note.link.split("/")[2])
     assert email.subject == presenters.title(note, "en")
-    assert email.body == presenters.body(note, "en")
+    assert email.body == presenters.body(note, "en") + f"\n\nOpen it in the refund portal: {link}"
     assert email.subject != presenters.title(note, "zh-hans")
     assert SEPARATOR not in email.body
 
@@ -57,7 +64,7 @@ def test_a_chinese_reader_gets_a_chinese_email(now, django_capture_on_commit_cal
     email, note = filed_by(customer, now, django_capture_on_commit_callbacks)
 
     assert email.subject == presenters.title(note, "zh-hans")
-    assert email.body == presenters.body(note, "zh-hans")
+    assert email.body.startswith(presenters.body(note, "zh-hans") + "\n\n")
     assert presenters.title(note, "en") not in email.subject
     assert SEPARATOR not in email.body
 
@@ -70,9 +77,11 @@ def test_a_reader_of_unknown_language_gets_both(now, django_capture_on_commit_ca
     titles = [presenters.title(note, "zh-hans"), presenters.title(note, "en")]
     assert titles[0] != titles[1]
     assert email.subject == " / ".join(titles)
-    assert email.body == SEPARATOR.join(
-        [presenters.body(note, "zh-hans"), presenters.body(note, "en")]
-    )
+    link = LINK.format(pk=note.link.split("/")[2])
+    chinese, english_part = email.body.split(SEPARATOR)
+    assert chinese.startswith(presenters.body(note, "zh-hans") + "\n\n")
+    assert link in chinese
+    assert english_part == presenters.body(note, "en") + f"\n\nOpen it in the refund portal: {link}"
 
 
 def test_the_latest_choice_counts(now, django_capture_on_commit_callbacks):

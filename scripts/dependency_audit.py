@@ -1,6 +1,6 @@
 """Audit the virtualenv's installed packages for known vulnerabilities.
 
-    .venv/bin/python scripts/audit.py [extra pip-audit options, e.g. -s osv]
+    .venv/bin/python scripts/dependency_audit.py [extra pip-audit options, e.g. -s osv]
 
 Runs ``pip-audit --skip-editable`` (the project itself is not on PyPI) with
 its default service, PyPI's JSON API, and decides what CI does with the
@@ -91,7 +91,8 @@ def main(extra: list[str]) -> int:
             f"pip-audit reached its service but it answered for none of the {len(dependencies)} "
             "installed packages, so NOTHING WAS AUDITED (first reason: "
             f"{skipped[0]['skip_reason']}). Run `make install && .venv/bin/python "
-            "scripts/audit.py` where pypi.org's JSON API (or `-s osv`, api.osv.dev) is reachable."
+            "scripts/dependency_audit.py` where pypi.org's JSON API (or `-s osv`, "
+            "api.osv.dev) is reachable."
         )
         return 0
     if skipped:
