@@ -36,7 +36,7 @@ class MonthlyKpi(models.Model):
     satisfaction_avg = models.FloatField(
         null=True, blank=True, verbose_name=_("average satisfaction")
     )
-    satisfaction_count = models.PositiveIntegerField(default=0, verbose_name=_("ratings"))
+    satisfaction_count = models.PositiveIntegerField(default=0, verbose_name=_("number of ratings"))
     by_reason = models.JSONField(default=list, blank=True, verbose_name=_("by reason"))
     by_merchant = models.JSONField(default=list, blank=True, verbose_name=_("by merchant"))
     by_liability = models.JSONField(default=list, blank=True, verbose_name=_("by liability"))

@@ -40,7 +40,7 @@ class PayoutAdmin(ReadOnlyAdmin):
         "id",
         "order_number",
         "customer",
-        "refund_id",
+        "refund_number",
         "method",
         "amount",
         "status",
@@ -102,7 +102,7 @@ class PayoutAdmin(ReadOnlyAdmin):
         return payout.refund.customer.get_username()
 
     @admin.display(description=_("refund"), ordering="refund_id")
-    def refund_id(self, payout: Payout) -> str:
+    def refund_number(self, payout: Payout) -> str:
         return f"#{payout.refund_id}"
 
     @admin.display(description=_("last error"), ordering="last_error")

@@ -107,7 +107,7 @@ class PayoutAttempt(models.Model):
     payout = models.ForeignKey(
         Payout, on_delete=models.PROTECT, related_name="attempt_log", verbose_name=_("payout")
     )
-    number = models.PositiveIntegerField(verbose_name=_("number"))
+    number = models.PositiveIntegerField(verbose_name=_("attempt number"))
     started_at = models.DateTimeField(verbose_name=_("started at"))
     finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
     outcome = models.CharField(

@@ -89,7 +89,7 @@ def test_the_list_shows_what_finance_looks_for(payouts):
     (_first, second) = payouts
     text = admin_browser().get(LIST).content.decode()
 
-    for column in ("order_number", "customer", "refund_id", "method", "amount", "status"):
+    for column in ("order_number", "customer", "refund_number", "method", "amount", "status"):
         assert f"column-{column}" in text
     for column in ("attempts", "short_error", "next_attempt_at", "created_at", "updated_at"):
         assert f"column-{column}" in text
