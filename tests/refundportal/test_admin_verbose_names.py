@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.contrib import admin
+from django.urls import reverse
 from django.utils import translation
 
 from tests.refundportal.admin_support import admin_browser, admin_rows
@@ -43,6 +45,15 @@ def untranslated(text) -> bool:
     if english in PROPER_NOUNS:
         return False
     return chinese == english or not CJK.search(chinese)
+
+
+def headers_of(page) -> list[str]:
+    """The texts of a list's header row, but the sort's priority numbers."""
+    assert page.status_code == 200
+    thead = re.search(r"<thead>(.*?)</thead>", page.content.decode(), re.S)
+    assert thead is not None
+    texts = [text.strip() for text in re.findall(r">([^<>]+)<", thead.group(1))]
+    return [text for text in texts if text and not text.isdigit()]
 
 
 def test_the_walk_covers_every_app_with_models():
@@ -100,13 +111,23 @@ def test_every_app_with_models_has_a_translated_name():
 def test_the_chinese_admin_lists_under_chinese_headers(changelist, headers):
     admin_rows(1)
 
-    page = admin_browser(language="zh-hans").get(changelist)
+    shown = headers_of(admin_browser(language="zh-hans").get(changelist))
 
-    assert page.status_code == 200
-    thead = re.search(r"<thead>(.*?)</thead>", page.content.decode(), re.S)
-    assert thead is not None
-    # Every text of the header row but the sort's priority numbers.
-    texts = [text.strip() for text in re.findall(r">([^<>]+)<", thead.group(1))]
-    shown = [text for text in texts if text and not text.isdigit()]
     assert [header for header in headers if header not in shown] == []
     assert [text for text in shown if not CJK.search(text) and text not in PROPER_NOUNS] == []
+
+
+@pytest.mark.django_db
+def test_every_list_of_the_portal_s_models_has_only_chinese_headers_in_chinese():
+    admin_rows(1)
+    browser = admin_browser(language="zh-hans")
+    portal = {config.label for config in portal_apps()}
+    english = {}
+    for model in admin.site._registry:
+        if model._meta.app_label not in portal:
+            continue
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        shown = headers_of(browser.get(url))
+        english[url] = [text for text in shown if not CJK.search(text) and text not in PROPER_NOUNS]
+
+    assert {url: texts for url, texts in english.items() if texts} == {}
