@@ -37,6 +37,16 @@ def test_the_list_shows_recipient_event_read_state_and_time(sent):
         assert column in text
 
 
+def test_the_list_shows_what_the_recipient_read_in_the_reader_s_language(sent):
+    (read, _unread) = sent
+    read.facts = {"request": {"approved_amount": "12.50"}}
+    read.save()
+
+    text = admin_browser(language="zh-hans").get(LIST).content.decode()
+
+    assert "¥12.50 退款已批准" in text
+
+
 def listed(page):
     assert page.status_code == 200
     return list(page.context["cl"].result_list)
