@@ -13,12 +13,13 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
         db_index=False,
+        verbose_name=_("recipient"),
     )
-    event = models.CharField(max_length=40)
-    facts = models.JSONField(default=dict, blank=True)
-    link = models.CharField(max_length=300, blank=True, default="")
-    read_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
+    event = models.CharField(max_length=40, verbose_name=_("event"))
+    facts = models.JSONField(default=dict, blank=True, verbose_name=_("facts"))
+    link = models.CharField(max_length=300, blank=True, default="", verbose_name=_("link"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("read at"))
+    created_at = models.DateTimeField(verbose_name=_("sent at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,41 +1,41 @@
-from typing import Any
+"""Orders come from the ordering system's integration: the admin reads
+them (with their lines, discounts, tenders and delivery events) and never
+adds, edits or deletes one, not even for a superuser."""
 
 from django.contrib import admin
+
+from refundportal.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import DeliveryEvent, Discount, Merchant, Order, OrderItem, Tender
 
 
-class ItemInline(admin.TabularInline):
+class ItemInline(ReadOnlyInline):
     model = OrderItem
-    extra = 0
+    fields = ["position", "sku", "name", "unit_price", "quantity"]
 
 
-class DiscountInline(admin.TabularInline):
+class DiscountInline(ReadOnlyInline):
     model = Discount
-    extra = 0
+    fields = ["kind", "amount"]
 
 
-class TenderInline(admin.TabularInline):
+class TenderInline(ReadOnlyInline):
     model = Tender
-    extra = 0
+    fields = ["position", "method", "amount", "account"]
 
 
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyInline):
     model = DeliveryEvent
-    extra = 0
+    fields = ["status", "at"]
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ReadOnlyAdmin):
     list_display = ["number", "merchant", "customer", "status", "paid_total", "placed_at"]
     list_filter = ["status", "merchant"]
     search_fields = ["number", "customer__username"]
     list_select_related = ["merchant", "customer"]
     inlines = [ItemInline, DiscountInline, TenderInline, EventInline]
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        # Orders belong to the ordering system; the portal never edits them.
-        return False
 
 
 @admin.register(Merchant)

@@ -60,24 +60,29 @@ class TenderMethod(models.TextChoices):
 class Order(models.Model):
     number = models.CharField(_("number"), max_length=64, unique=True)
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("customer"),
     )
-    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="orders")
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.PROTECT, related_name="orders", verbose_name=_("merchant")
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PLACED
     )
     placed_at = models.DateTimeField(_("placed at"))
     promised_at = models.DateTimeField(_("promised at"))
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
-    items_total = money_field()
-    delivery_fee = money_field(default=Decimal("0.00"))
-    packaging_fee = money_field(default=Decimal("0.00"))
-    discount_total = money_field(default=Decimal("0.00"))
-    paid_total = money_field()
+    items_total = money_field(verbose_name=_("items total"))
+    delivery_fee = money_field(default=Decimal("0.00"), verbose_name=_("delivery fee"))
+    packaging_fee = money_field(default=Decimal("0.00"), verbose_name=_("packaging fee"))
+    discount_total = money_field(default=Decimal("0.00"), verbose_name=_("discount total"))
+    paid_total = money_field(verbose_name=_("paid total"))
     # sha256 of the canonical creation payload: the same number posted again
     # with the same content is a retry, with other content a conflict.
-    payload_digest = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
+    payload_digest = models.CharField(max_length=64, verbose_name=_("payload digest"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-placed_at", "-id"]
@@ -118,15 +123,21 @@ class Order(models.Model):
 
 
 class OrderItem(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
-    position = models.PositiveSmallIntegerField()
-    sku = models.CharField(max_length=64)
-    name = models.CharField(max_length=200)
-    unit_price = money_field(validators=[MinValueValidator(Decimal("0"))])
-    quantity = models.PositiveIntegerField()
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="items", verbose_name=_("order")
+    )
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
+    sku = models.CharField(max_length=64, verbose_name=_("SKU"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    unit_price = money_field(
+        validators=[MinValueValidator(Decimal("0"))], verbose_name=_("unit price")
+    )
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
 
     class Meta:
         ordering = ["order", "position"]
+        verbose_name = _("order item")
+        verbose_name_plural = _("order items")
         constraints = [
             models.UniqueConstraint(fields=["order", "position"], name="order_item_position"),
             models.CheckConstraint(
@@ -143,12 +154,16 @@ class OrderItem(models.Model):
 
 
 class Discount(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="discounts")
-    kind = models.CharField(max_length=20, choices=DiscountKind.choices)
-    amount = money_field()
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="discounts", verbose_name=_("order")
+    )
+    kind = models.CharField(max_length=20, choices=DiscountKind.choices, verbose_name=_("kind"))
+    amount = money_field(verbose_name=_("amount"))
 
     class Meta:
         ordering = ["order", "id"]
+        verbose_name = _("discount")
+        verbose_name_plural = _("discounts")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="discount_positive"),
         ]
@@ -158,14 +173,20 @@ class Discount(models.Model):
 
 
 class Tender(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tenders")
-    position = models.PositiveSmallIntegerField()
-    method = models.CharField(max_length=20, choices=TenderMethod.choices)
-    amount = money_field()
-    account = models.CharField(max_length=200)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="tenders", verbose_name=_("order")
+    )
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
+    method = models.CharField(
+        max_length=20, choices=TenderMethod.choices, verbose_name=_("payment method")
+    )
+    amount = money_field(verbose_name=_("amount"))
+    account = models.CharField(max_length=200, verbose_name=_("account"))
 
     class Meta:
         ordering = ["order", "position"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         constraints = [
             models.UniqueConstraint(fields=["order", "position"], name="tender_position"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="tender_positive"),
@@ -176,13 +197,17 @@ class Tender(models.Model):
 
 
 class DeliveryEvent(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    status = models.CharField(max_length=20, choices=OrderStatus.choices)
-    at = models.DateTimeField()
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order")
+    )
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, verbose_name=_("status"))
+    at = models.DateTimeField(verbose_name=_("time"))
+    recorded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("recorded at"))
 
     class Meta:
         ordering = ["order", "at", "id"]
+        verbose_name = _("delivery event")
+        verbose_name_plural = _("delivery events")
 
     def __str__(self) -> str:
         return f"{self.status} at {self.at:%Y-%m-%d %H:%M}"

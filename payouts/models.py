@@ -13,35 +13,63 @@ class Payout(models.Model):
     tender's gateway under one idempotency key for life."""
 
     refund = models.ForeignKey(  # (refund, status) below serves its lookups
-        "refunds.RefundRequest", on_delete=models.PROTECT, related_name="payouts", db_index=False
+        "refunds.RefundRequest",
+        on_delete=models.PROTECT,
+        related_name="payouts",
+        db_index=False,
+        verbose_name=_("refund request"),
     )
-    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="payouts")
-    method = models.CharField(max_length=20, choices=TenderMethod.choices)
-    account = models.CharField(max_length=200)
-    amount = money_field()
+    tender = models.ForeignKey(
+        Tender, on_delete=models.PROTECT, related_name="payouts", verbose_name=_("original payment")
+    )
+    method = models.CharField(
+        max_length=20, choices=TenderMethod.choices, verbose_name=_("payment method")
+    )
+    account = models.CharField(max_length=200, verbose_name=_("account"))
+    amount = money_field(verbose_name=_("amount"))
     status = models.CharField(
-        max_length=20, choices=PayoutStatus.choices, default=PayoutStatus.PENDING
+        max_length=20,
+        choices=PayoutStatus.choices,
+        default=PayoutStatus.PENDING,
+        verbose_name=_("status"),
     )
-    idempotency_key = models.CharField(max_length=64, unique=True)
-    attempts = models.PositiveIntegerField(default=0, help_text="All attempts, every round.")
+    idempotency_key = models.CharField(
+        max_length=64, unique=True, verbose_name=_("idempotency key")
+    )
+    attempts = models.PositiveIntegerField(
+        default=0, help_text=_("All attempts, every round."), verbose_name=_("attempts")
+    )
     round_attempts = models.PositiveIntegerField(
-        default=0, help_text="Attempts since the payout was created or last retried by finance."
+        default=0,
+        help_text=_("Attempts since the payout was created or last retried by finance."),
+        verbose_name=_("attempts this round"),
     )
-    last_error = models.TextField(blank=True, default="")
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    processing_since = models.DateTimeField(null=True, blank=True)
-    gateway_reference = models.CharField(max_length=80, null=True, blank=True, unique=True)
-    declined = models.BooleanField(default=False)
+    last_error = models.TextField(blank=True, default="", verbose_name=_("last error"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
+    enqueued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("queued at"))
+    processing_since = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("processing since")
+    )
+    gateway_reference = models.CharField(
+        max_length=80, null=True, blank=True, unique=True, verbose_name=_("gateway reference")
+    )
+    declined = models.BooleanField(default=False, verbose_name=_("declined"))
     closed = models.BooleanField(
-        default=False, help_text="A failed payout that finance rerouted to another method."
+        default=False,
+        help_text=_("A failed payout that finance rerouted to another method."),
+        verbose_name=_("closed"),
     )
     rerouted_from = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="rerouted_to"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rerouted_to",
+        verbose_name=_("rerouted from"),
     )
-    succeeded_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
+    succeeded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("succeeded at"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -76,20 +104,29 @@ class PayoutAttempt(models.Model):
     """One ``refund`` call to a gateway: written before the call (outcome
     ``unknown``) and completed after it."""
 
-    payout = models.ForeignKey(Payout, on_delete=models.PROTECT, related_name="attempt_log")
-    number = models.PositiveIntegerField()
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(
-        max_length=20, choices=AttemptOutcome.choices, default=AttemptOutcome.UNKNOWN
+    payout = models.ForeignKey(
+        Payout, on_delete=models.PROTECT, related_name="attempt_log", verbose_name=_("payout")
     )
-    error = models.TextField(blank=True, default="")
-    duration_ms = models.PositiveIntegerField(null=True, blank=True)
-    request = models.JSONField(default=dict, blank=True)
-    response = models.JSONField(default=dict, blank=True)
+    number = models.PositiveIntegerField(verbose_name=_("attempt number"))
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    outcome = models.CharField(
+        max_length=20,
+        choices=AttemptOutcome.choices,
+        default=AttemptOutcome.UNKNOWN,
+        verbose_name=_("outcome"),
+    )
+    error = models.TextField(blank=True, default="", verbose_name=_("error"))
+    duration_ms = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("duration (ms)")
+    )
+    request = models.JSONField(default=dict, blank=True, verbose_name=_("request sent"))
+    response = models.JSONField(default=dict, blank=True, verbose_name=_("response received"))
 
     class Meta:
         ordering = ["payout", "number"]
+        verbose_name = _("payout attempt")
+        verbose_name_plural = _("payout attempts")
         constraints = [
             models.UniqueConstraint(fields=["payout", "number"], name="payout_attempt_number"),
         ]
@@ -103,18 +140,31 @@ class PayoutEvent(models.Model):
     status (finance's retry among them) and finance's reroute, with who
     took it."""
 
-    payout = models.ForeignKey(Payout, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField()
+    payout = models.ForeignKey(
+        Payout, on_delete=models.PROTECT, related_name="events", verbose_name=_("payout")
+    )
+    at = models.DateTimeField(verbose_name=_("time"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    actor_role = models.CharField(max_length=20)
-    from_status = models.CharField(max_length=20, blank=True, default="")
-    to_status = models.CharField(max_length=20)
+    actor_role = models.CharField(max_length=20, verbose_name=_("actor's role"))
+    from_status = models.CharField(
+        max_length=20, blank=True, default="", verbose_name=_("from status")
+    )
+    to_status = models.CharField(max_length=20, verbose_name=_("to status"))
     what = models.CharField(
-        max_length=20, blank=True, default="", help_text="A step that moves no status: rerouted."
+        max_length=20,
+        blank=True,
+        default="",
+        help_text=_("A step that moves no status: rerouted."),
+        verbose_name=_("step"),
     )
-    error = models.TextField(blank=True, default="")
+    error = models.TextField(blank=True, default="", verbose_name=_("error"))
 
     class Meta:
         ordering = ["at", "id"]
@@ -129,13 +179,17 @@ class SandboxLedgerEntry(models.Model):
     """The sandbox gateways' own book: every call they answered. A key is
     paid at most once: the database refuses a second success."""
 
-    idempotency_key = models.CharField(max_length=64, db_index=True)
-    method = models.CharField(max_length=20, choices=TenderMethod.choices)
-    account = models.CharField(max_length=200)
-    amount = money_field()
-    outcome = models.CharField(max_length=20)
-    reference = models.CharField(max_length=80, blank=True, default="")
-    at = models.DateTimeField()
+    idempotency_key = models.CharField(
+        max_length=64, db_index=True, verbose_name=_("idempotency key")
+    )
+    method = models.CharField(
+        max_length=20, choices=TenderMethod.choices, verbose_name=_("payment method")
+    )
+    account = models.CharField(max_length=200, verbose_name=_("account"))
+    amount = money_field(verbose_name=_("amount"))
+    outcome = models.CharField(max_length=20, verbose_name=_("outcome"))
+    reference = models.CharField(max_length=80, blank=True, default="", verbose_name=_("reference"))
+    at = models.DateTimeField(verbose_name=_("time"))
 
     class Meta:
         ordering = ["-at", "-id"]

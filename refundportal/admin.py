@@ -26,3 +26,6 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request: Any, obj: Any = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False

@@ -127,7 +127,7 @@ class RefundPolicy(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("A request the merchant has not answered by then is approved in full."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     # Every saved version, with who saved it: the admin's history page shows
     # what changed from what to what.
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -195,28 +195,43 @@ class Evidence(models.Model):
     exact lookups instead of a scan."""
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evidence"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="evidence",
+        verbose_name=_("uploaded by"),
     )
     request = models.ForeignKey(
-        "RefundRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="evidence"
+        "RefundRequest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name=_("refund request"),
     )
-    file = models.FileField(upload_to="evidence/%Y/%m/")
-    content_type = models.CharField(max_length=20)
-    size = models.PositiveIntegerField()
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64, db_index=True)
-    phash = models.BigIntegerField(help_text="64-bit perceptual hash, stored signed")
-    phash_band0 = models.IntegerField(db_index=True)
-    phash_band1 = models.IntegerField(db_index=True)
-    phash_band2 = models.IntegerField(db_index=True)
-    phash_band3 = models.IntegerField(db_index=True)
-    for_appeal = models.BooleanField(default=False)
+    file = models.FileField(upload_to="evidence/%Y/%m/", verbose_name=_("file"))
+    content_type = models.CharField(max_length=20, verbose_name=_("content type"))
+    size = models.PositiveIntegerField(verbose_name=_("size (bytes)"))
+    width = models.PositiveIntegerField(verbose_name=_("width (px)"))
+    height = models.PositiveIntegerField(verbose_name=_("height (px)"))
+    sha256 = models.CharField(max_length=64, db_index=True, verbose_name=_("SHA-256 of the file"))
+    phash = models.BigIntegerField(
+        help_text=_("64-bit perceptual hash, stored signed"), verbose_name=_("perceptual hash")
+    )
+    phash_band0 = models.IntegerField(db_index=True, verbose_name=_("perceptual hash, band 1"))
+    phash_band1 = models.IntegerField(db_index=True, verbose_name=_("perceptual hash, band 2"))
+    phash_band2 = models.IntegerField(db_index=True, verbose_name=_("perceptual hash, band 3"))
+    phash_band3 = models.IntegerField(db_index=True, verbose_name=_("perceptual hash, band 4"))
+    for_appeal = models.BooleanField(default=False, verbose_name=_("for the appeal"))
     # A photo sent in the conversation: it counts in its request's photos.
     message = models.ForeignKey(
-        "Message", on_delete=models.PROTECT, null=True, blank=True, related_name="evidence"
+        "Message",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name=_("message"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -231,85 +246,120 @@ class RefundRequest(models.Model):
     # Both keys lead a composite index below, which serves their lookups:
     # an index of their own would only cost every filing another write.
     order = models.ForeignKey(
-        Order, on_delete=models.PROTECT, related_name="refund_requests", db_index=False
+        Order,
+        on_delete=models.PROTECT,
+        related_name="refund_requests",
+        db_index=False,
+        verbose_name=_("order"),
     )
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="refund_requests",
         db_index=False,
+        verbose_name=_("customer"),
     )
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     description = models.TextField(_("description"), blank=True)
     status = models.CharField(_("status"), max_length=20, choices=RefundStatus.choices)
-    whole_order = models.BooleanField(default=False)
+    whole_order = models.BooleanField(default=False, verbose_name=_("whole order"))
     requested_amount = money_field(verbose_name=_("requested amount"))
     approved_amount = money_field(verbose_name=_("approved amount"), null=True, blank=True)
 
     decision_source = models.CharField(
-        max_length=10, choices=DecisionSource.choices, blank=True, default=""
+        max_length=10,
+        choices=DecisionSource.choices,
+        blank=True,
+        default="",
+        verbose_name=_("decided by (source)"),
     )
-    decision_rule = models.CharField(max_length=8, blank=True, default="")
-    decision_note = models.TextField(blank=True, default="")
-    decision_facts = models.JSONField(default=dict, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_rule = models.CharField(
+        max_length=8, blank=True, default="", verbose_name=_("decision rule")
+    )
+    decision_note = models.TextField(blank=True, default="", verbose_name=_("decision note"))
+    decision_facts = models.JSONField(default=dict, blank=True, verbose_name=_("decision facts"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("decided by"),
     )
 
-    risk_score = models.PositiveSmallIntegerField(default=0)
-    risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.LOW)
-    risk_flags = models.JSONField(default=list, blank=True)
-    risk_reasons = models.JSONField(default=dict, blank=True)
+    risk_score = models.PositiveSmallIntegerField(default=0, verbose_name=_("risk score"))
+    risk_level = models.CharField(
+        max_length=10,
+        choices=RiskLevel.choices,
+        default=RiskLevel.LOW,
+        verbose_name=_("risk level"),
+    )
+    risk_flags = models.JSONField(default=list, blank=True, verbose_name=_("risk flags"))
+    risk_reasons = models.JSONField(default=dict, blank=True, verbose_name=_("risk reasons"))
 
     review_due_at = models.DateTimeField(_("review due at"))
-    escalated = models.BooleanField(default=False)
-    escalated_at = models.DateTimeField(null=True, blank=True)
-    breached = models.BooleanField(default=False)
+    escalated = models.BooleanField(default=False, verbose_name=_("escalated"))
+    escalated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("escalated at"))
+    breached = models.BooleanField(default=False, verbose_name=_("SLA breached"))
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="assigned_refunds",
+        verbose_name=_("assignee"),
     )
-    claim_expires_at = models.DateTimeField(null=True, blank=True)
-    payout_delay_alerted = models.BooleanField(default=False)
+    claim_expires_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("claim expires at")
+    )
+    payout_delay_alerted = models.BooleanField(
+        default=False, verbose_name=_("payout delay alerted")
+    )
 
     # Waiting for the customer's answer (``awaiting_customer``): since when
     # and until when; ``customer_wait`` sums every finished wait (the review
     # clock stood still meanwhile).
-    awaiting_since = models.DateTimeField(null=True, blank=True)
-    customer_reply_due_at = models.DateTimeField(null=True, blank=True)
-    customer_wait = models.DurationField(default=timedelta(0))
-    nudge_count = models.PositiveSmallIntegerField(default=0)
-    nudged_at = models.DateTimeField(null=True, blank=True)
+    awaiting_since = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("waiting for the customer since")
+    )
+    customer_reply_due_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("customer's answer due at")
+    )
+    customer_wait = models.DurationField(
+        default=timedelta(0), verbose_name=_("time waited for the customer")
+    )
+    nudge_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("nudges"))
+    nudged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last nudged at"))
 
     # The merchant's stage (``awaiting_merchant``): when the answer is due,
     # and what the merchant answered (``approve`` or ``refuse``), with
     # their note.
-    merchant_due_at = models.DateTimeField(null=True, blank=True)
-    merchant_decision = models.CharField(max_length=10, blank=True, default="")
-    merchant_note = models.TextField(blank=True, default="")
-    merchant_answered_at = models.DateTimeField(null=True, blank=True)
+    merchant_due_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("merchant's answer due at")
+    )
+    merchant_decision = models.CharField(
+        max_length=10, blank=True, default="", verbose_name=_("merchant's decision")
+    )
+    merchant_note = models.TextField(blank=True, default="", verbose_name=_("merchant's note"))
+    merchant_answered_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("merchant answered at")
+    )
     merchant_answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("merchant answered by"),
     )
     # Who bears the approved amount; set with every approval.
     liability = models.CharField(
         _("liability"), max_length=10, choices=Liability.choices, blank=True, default=""
     )
 
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -344,18 +394,29 @@ class RefundRequest(models.Model):
 class RefundItem(models.Model):
     """One line a request refunds: an item (some of its units) or a fee."""
 
-    request = models.ForeignKey(RefundRequest, on_delete=models.CASCADE, related_name="items")
-    line = models.CharField(max_length=32, help_text="item id, delivery_fee or packaging_fee")
-    item = models.ForeignKey(OrderItem, on_delete=models.PROTECT, null=True, blank=True)
-    name = models.CharField(max_length=200)
-    quantity = models.PositiveIntegerField()
-    gross = money_field()
-    discount_share = money_field()
-    amount = money_field()
-    approved_amount = money_field(null=True, blank=True)
+    request = models.ForeignKey(
+        RefundRequest,
+        on_delete=models.CASCADE,
+        related_name="items",
+        verbose_name=_("refund request"),
+    )
+    line = models.CharField(
+        max_length=32, help_text=_("item id, delivery_fee or packaging_fee"), verbose_name=_("line")
+    )
+    item = models.ForeignKey(
+        OrderItem, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("order item")
+    )
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
+    gross = money_field(verbose_name=_("gross amount"))
+    discount_share = money_field(verbose_name=_("discount share"))
+    amount = money_field(verbose_name=_("amount"))
+    approved_amount = money_field(null=True, blank=True, verbose_name=_("approved amount"))
 
     class Meta:
         ordering = ["request", "id"]
+        verbose_name = _("refunded line")
+        verbose_name_plural = _("refunded lines")
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gte=0)
@@ -387,20 +448,32 @@ class AppendOnlyQuerySet(models.QuerySet):
 class TimelineEvent(models.Model):
     """One step in a request's life. Append-only: never edited or deleted."""
 
-    request = models.ForeignKey(RefundRequest, on_delete=models.PROTECT, related_name="timeline")
-    at = models.DateTimeField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    request = models.ForeignKey(
+        RefundRequest,
+        on_delete=models.PROTECT,
+        related_name="timeline",
+        verbose_name=_("refund request"),
     )
-    actor_role = models.CharField(max_length=20)
-    from_status = models.CharField(max_length=20, blank=True, default="")
-    to_status = models.CharField(max_length=20)
-    note = models.TextField(blank=True, default="")
-    rule = models.CharField(max_length=8, blank=True, default="")
+    at = models.DateTimeField(verbose_name=_("time"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_role = models.CharField(max_length=20, verbose_name=_("actor's role"))
+    from_status = models.CharField(
+        max_length=20, blank=True, default="", verbose_name=_("from status")
+    )
+    to_status = models.CharField(max_length=20, verbose_name=_("to status"))
+    note = models.TextField(blank=True, default="", verbose_name=_("note"))
+    rule = models.CharField(max_length=8, blank=True, default="", verbose_name=_("rule"))
     # A system sentence's id (``refunds.presenters``), rendered from ``facts``
     # in the reader's language; ``note`` holds only what a person typed.
-    message = models.CharField(max_length=40, blank=True, default="")
-    facts = models.JSONField(default=dict, blank=True)
+    message = models.CharField(max_length=40, blank=True, default="", verbose_name=_("sentence id"))
+    facts = models.JSONField(default=dict, blank=True, verbose_name=_("facts"))
     internal = models.BooleanField(
         _("internal"),
         default=False,
@@ -431,12 +504,22 @@ class Message(models.Model):
     the platform's people. Append-only, like the timeline. An agent's
     message that ``asks_customer`` moved the request to wait for the answer."""
 
-    request = models.ForeignKey(RefundRequest, on_delete=models.PROTECT, related_name="messages")
-    at = models.DateTimeField()
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    author_role = models.CharField(max_length=20)
+    request = models.ForeignKey(
+        RefundRequest,
+        on_delete=models.PROTECT,
+        related_name="messages",
+        verbose_name=_("refund request"),
+    )
+    at = models.DateTimeField(verbose_name=_("time"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    author_role = models.CharField(max_length=20, verbose_name=_("author's role"))
     body = models.TextField(_("message"))
-    asks_customer = models.BooleanField(default=False)
+    asks_customer = models.BooleanField(default=False, verbose_name=_("asks the customer"))
 
     objects: ClassVar[Any] = AppendOnlyQuerySet.as_manager()
 
@@ -459,22 +542,41 @@ class Message(models.Model):
 
 
 class Appeal(models.Model):
-    request = models.OneToOneField(RefundRequest, on_delete=models.PROTECT, related_name="appeal")
-    reason = models.TextField()
-    rejected_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    request = models.OneToOneField(
+        RefundRequest,
+        on_delete=models.PROTECT,
+        related_name="appeal",
+        verbose_name=_("refund request"),
     )
-    created_at = models.DateTimeField()
+    reason = models.TextField(verbose_name=_("reason"))
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rejected by"),
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
 
     def __str__(self) -> str:
         return f"appeal of #{self.request_id}"
 
 
 class Feedback(models.Model):
-    request = models.OneToOneField(RefundRequest, on_delete=models.PROTECT, related_name="feedback")
-    rating = models.PositiveSmallIntegerField()
-    comment = models.TextField(blank=True, default="")
-    created_at = models.DateTimeField()
+    request = models.OneToOneField(
+        RefundRequest,
+        on_delete=models.PROTECT,
+        related_name="feedback",
+        verbose_name=_("refund request"),
+    )
+    rating = models.PositiveSmallIntegerField(verbose_name=_("rating"))
+    comment = models.TextField(blank=True, default="", verbose_name=_("comment"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
         constraints = [
@@ -482,6 +584,8 @@ class Feedback(models.Model):
                 condition=Q(rating__gte=1) & Q(rating__lte=5), name="feedback_rating_1_to_5"
             ),
         ]
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
 
     def __str__(self) -> str:
         return f"{self.rating}/5 on #{self.request_id}"
@@ -498,27 +602,44 @@ class Dispute(models.Model):
     merchant's liability or moves it, with a note the merchant reads; the
     customer's refund and its payouts stay as they are."""
 
-    request = models.OneToOneField(RefundRequest, on_delete=models.PROTECT, related_name="dispute")
+    request = models.OneToOneField(
+        RefundRequest,
+        on_delete=models.PROTECT,
+        related_name="dispute",
+        verbose_name=_("refund request"),
+    )
     merchant_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("merchant user"),
     )
     note = models.TextField(_("why the merchant disputes it"))
-    created_at = models.DateTimeField()
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("resolved by"),
     )
     resolution = models.CharField(
-        max_length=10, choices=DisputeResolution.choices, blank=True, default=""
+        max_length=10,
+        choices=DisputeResolution.choices,
+        blank=True,
+        default="",
+        verbose_name=_("resolution"),
     )
     new_liability = models.CharField(
-        max_length=10, choices=Liability.choices, blank=True, default=""
+        max_length=10,
+        choices=Liability.choices,
+        blank=True,
+        default="",
+        verbose_name=_("new liability"),
     )
-    resolution_note = models.TextField(blank=True, default="")
+    resolution_note = models.TextField(blank=True, default="", verbose_name=_("resolution note"))
 
     class Meta:
         ordering = ["created_at", "id"]

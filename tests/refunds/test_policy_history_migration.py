@@ -12,19 +12,26 @@ from refunds.models import RefundPolicy
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def migrate(target: tuple[str, str]) -> None:
+def migrate(*targets: tuple[str, str]) -> None:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate([target])
+    executor.migrate(list(targets))
 
 
-def test_the_policy_before_the_upgrade_is_the_first_version():
-    migrate(("refunds", "0011_backfill_liability"))
+@pytest.fixture
+def back_to_the_latest_schema():
+    yield
+    executor = MigrationExecutor(connection)
+    migrate(*executor.loader.graph.leaf_nodes())
+
+
+def test_the_policy_before_the_upgrade_is_the_first_version(back_to_the_latest_schema):
+    migrate(("refunds", "0012_verbose_names"))
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM refunds_refundpolicy")
     RefundPolicy.objects.bulk_create([RefundPolicy(auto_approve_limit=Decimal("35.00"))])
 
-    migrate(("refunds", "0012_refund_policy_history"))
+    migrate(("refunds", "0013_refund_policy_history"))
 
     policy = RefundPolicy.objects.get()
     (first,) = policy.history.all()

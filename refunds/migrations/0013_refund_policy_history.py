@@ -25,7 +25,7 @@ def record_the_current_policy(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('refunds', '0011_backfill_liability'),
+        ('refunds', '0012_verbose_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
