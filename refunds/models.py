@@ -130,7 +130,11 @@ class RefundPolicy(models.Model):
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     # Every saved version, with who saved it: the admin's history page shows
     # what changed from what to what.
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["updated_at"],
+        verbose_name=_("refund policy version"),
+        verbose_name_plural=_("refund policy versions"),
+    )
 
     class Meta:
         verbose_name = _("refund policy")

@@ -61,8 +61,8 @@ class Migration(migrations.Migration):
                 ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'verbose_name': 'historical refund policy',
-                'verbose_name_plural': 'historical refund policy',
+                'verbose_name': 'refund policy version',
+                'verbose_name_plural': 'refund policy versions',
                 'ordering': ('-history_date', '-history_id'),
                 'get_latest_by': ('history_date', 'history_id'),
             },

@@ -19,6 +19,8 @@ from django_celery_beat.models import (
 )
 
 from accounts import roles
+from audit import actions
+from audit.services import audit_record
 from analytics.models import AnomalyAlert, AnomalyKind, MonthlyKpi
 from notifications.models import Notification
 from payouts.models import Payout, PayoutAttempt, PayoutEvent, SandboxLedgerEntry
@@ -126,6 +128,20 @@ def refund_with_history(*, steps: int = 2) -> Any:
         kind=AnomalyKind.REFUND_RATE_JUMP,
         merchant_code=f"ADM{serial:03d}",
         last_alerted_on=now.date(),
+    )
+    audit_record(
+        action=actions.REFUND_CLAIMED,
+        actor=agent,
+        target_type="refund",
+        target_id=refund.pk,
+        facts={"refund": refund.pk},
+        remote_address="127.0.0.1",
+    )
+    audit_record(
+        action=actions.LOGIN_FAILED,
+        target_type="user",
+        facts={"username": customer.username, "channel": actions.CHANNEL_PAGE},
+        remote_address="127.0.0.1",
     )
     Group.objects.create(name=f"group {serial}")
     interval = IntervalSchedule.objects.create(every=serial, period=IntervalSchedule.MINUTES)
