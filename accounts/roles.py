@@ -21,6 +21,9 @@ ROLES = (CUSTOMER, AGENT, SENIOR_AGENT, FINANCE, MANAGER, INTEGRATION, MERCHANT)
 STAFF_ROLES = frozenset({AGENT, SENIOR_AGENT, FINANCE, MANAGER})
 REVIEW_ROLES = frozenset({AGENT, SENIOR_AGENT})
 PAYOUT_READERS = frozenset({FINANCE, MANAGER})
+# Who works in the admin (staff status): managers (the policy, the audit),
+# finance (searching payouts).
+ADMIN_ROLES = frozenset({MANAGER, FINANCE})
 # Who wrote a timeline step or moved a payout when no person did.
 SYSTEM = "system"
 

@@ -46,8 +46,8 @@ def user_create(
     User = get_user_model()
     try:
         with transaction.atomic():
-            # Managers work in the admin (the refund policy): they need staff status.
-            user = User(username=username, email=email, is_staff=role == roles.MANAGER)
+            # Managers and finance work in the admin: they need staff status.
+            user = User(username=username, email=email, is_staff=role in roles.ADMIN_ROLES)
             if password:
                 user.set_password(password)
             else:

@@ -4,6 +4,8 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+from accounts import roles
+
 
 class RefundsConfig(AppConfig):
     name = "refunds"
@@ -33,32 +35,49 @@ class RefundsConfig(AppConfig):
         periodic.register("customer_reply_timeout")(refund_customer_timeouts)
         periodic.register("merchant_answer_timeout")(refund_merchant_timeouts)
         order_failed.connect(refund_failed_order, dispatch_uid="refunds.refund_failed_order")
-        post_migrate.connect(grant_manager_permissions, sender=self)
+        # After every app's migrations, not only this one's: the permissions of
+        # apps listed after this one (payouts, ...) exist only by then.
+        post_migrate.connect(
+            grant_admin_permissions, dispatch_uid="refunds.grant_admin_permissions"
+        )
 
 
-# Managers edit the refund policy and read requests in the admin; their
-# group gets exactly those model permissions (created after migrations).
-MANAGER_PERMISSIONS = [
-    ("refunds", "view_refundpolicy"),
-    ("refunds", "change_refundpolicy"),
-    ("refunds", "view_refundrequest"),
-    ("refunds", "view_timelineevent"),
-    ("refunds", "view_feedback"),
-    ("refunds", "view_message"),
-    ("payouts", "view_payout"),
-    ("orders", "view_order"),
-    ("orders", "view_merchant"),
-    ("django_celery_beat", "view_periodictask"),
-]
+# The roles that work in the admin and exactly the model permissions their
+# groups get there (granted after migrations): managers edit the refund
+# policy and read requests, the audit and the jobs; finance searches payouts,
+# their attempts and events, and the sandbox ledger.
+ADMIN_PERMISSIONS = {
+    roles.MANAGER: [
+        ("refunds", "view_refundpolicy"),
+        ("refunds", "change_refundpolicy"),
+        ("refunds", "view_refundrequest"),
+        ("refunds", "view_timelineevent"),
+        ("refunds", "view_feedback"),
+        ("refunds", "view_message"),
+        ("payouts", "view_payout"),
+        ("orders", "view_order"),
+        ("orders", "view_merchant"),
+        ("django_celery_beat", "view_periodictask"),
+        ("audit", "view_auditevent"),
+    ],
+    roles.FINANCE: [
+        ("payouts", "view_payout"),
+        ("payouts", "view_payoutattempt"),
+        ("payouts", "view_payoutevent"),
+        ("payouts", "view_sandboxledgerentry"),
+        ("orders", "view_order"),
+    ],
+}
 
 
-def grant_manager_permissions(**kwargs: Any) -> None:
+def grant_admin_permissions(**kwargs: Any) -> None:
     from django.contrib.auth.models import Group, Permission
 
-    group, _created = Group.objects.get_or_create(name="manager")
-    for app_label, codename in MANAGER_PERMISSIONS:
-        permission = Permission.objects.filter(
-            content_type__app_label=app_label, codename=codename
-        ).first()
-        if permission is not None:
-            group.permissions.add(permission)
+    for role, granted in ADMIN_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        for app_label, codename in granted:
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:
+                group.permissions.add(permission)

@@ -4,10 +4,13 @@ or the gateway's error, and narrows them by status, method and dates."""
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from payouts.models import Payout
 from refundportal import clock
+from tests.factories import PASSWORD
 from tests.refundportal.admin_support import admin_browser, refund_with_history
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +102,21 @@ def test_the_list_shows_what_finance_looks_for(payouts):
     for parameter in ("status__exact", "method__exact", "next_attempt_at__gte", "created_at__gte"):
         assert parameter in text
     assert "updated_at__gte" in text
+
+
+def test_a_finance_user_made_by_create_user_searches_payouts_in_the_admin(payouts):
+    (first, _second) = payouts
+    call_command("create_user", "kuaiji", "--role", "finance", "--password", PASSWORD)
+    browser = Client()
+    assert browser.login(username="kuaiji", password=PASSWORD)
+
+    found = browser.get(LIST, {"q": first.refund.order.number})
+    ledger = browser.get("/admin/payouts/sandboxledgerentry/")
+    policy = browser.get("/admin/refunds/refundpolicy/")
+
+    assert found.status_code == 200
+    assert set(found.context["cl"].result_list) == {first}
+    assert ledger.status_code == 200
+    assert policy.status_code == 403
+    assert browser.get(f"/admin/payouts/payout/{first.pk}/change/").status_code == 200
+    assert browser.post(f"/admin/payouts/payout/{first.pk}/change/", {}).status_code == 403
