@@ -19,9 +19,9 @@ from django_celery_beat.models import (
 )
 
 from accounts import roles
+from analytics.models import AnomalyAlert, AnomalyKind, MonthlyKpi
 from audit import actions
 from audit.services import audit_record
-from analytics.models import AnomalyAlert, AnomalyKind, MonthlyKpi
 from notifications.models import Notification
 from payouts.models import Payout, PayoutAttempt, PayoutEvent, SandboxLedgerEntry
 from refundportal import clock
