@@ -8,7 +8,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,7 +23,7 @@ from payouts.serializers import (
     RerouteSerializer,
 )
 from payouts.states import PayoutStatus
-from refundportal.spreadsheets import CSVRenderer
+from refundportal.spreadsheets import CSVOnly, CSVRenderer, ErrorsAsJSON
 from refundportal.spreadsheets import row as text_row
 from refunds import services
 
@@ -38,7 +37,12 @@ FILTERS = [
 
 
 @extend_schema(tags=["payouts"])
-class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PayoutViewSet(
+    ErrorsAsJSON,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Payouts of approved refunds, for finance and managers."""
 
     lookup_value_regex = r"\d+"
@@ -87,9 +91,17 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(
         parameters=FILTERS[:4],
-        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV")},
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, UTF-8 with BOM")
+        },
+        description="The payouts as CSV (UTF-8 with a BOM); errors answer the JSON envelope.",
     )
-    @action(detail=False, methods=["get"], renderer_classes=[JSONRenderer, CSVRenderer])
+    @action(
+        detail=False,
+        methods=["get"],
+        renderer_classes=[CSVRenderer],
+        content_negotiation_class=CSVOnly,
+    )
     def export(self, request: Request) -> HttpResponse:
         rows = (
             payouts_filtered(request.query_params)

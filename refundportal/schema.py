@@ -34,7 +34,10 @@ class AutoSchema(SpectacularAutoSchema):
             codes += ["409", "413", "415"]
         for code in codes:
             if code not in responses:
-                response = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+                # JSON whatever the operation's success answers (a CSV export too).
+                response = self._get_response_for_code(
+                    ErrorSerializer, code, media_types=["application/json"], direction=direction
+                )
                 response["description"] = _ERROR_DESCRIPTIONS[code]
                 responses[code] = response
         return responses

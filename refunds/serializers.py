@@ -170,6 +170,12 @@ class PreviewSerializer(serializers.Serializer):
     breakdown = BreakdownLineSerializer(many=True)
 
 
+class EvidenceUploadSerializer(serializers.Serializer):
+    """The upload's body: one photo (JPEG, PNG or WebP) in the field `file`."""
+
+    file = serializers.FileField()
+
+
 class EvidenceSerializer(BuiltOnceModelSerializer):
     url = serializers.SerializerMethodField()
 

@@ -11,7 +11,6 @@ from rest_framework.decorators import action
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
@@ -24,7 +23,7 @@ from orders import views as order_views
 from orders.selectors import Claim, merchant_ids_of
 from refundportal.api import ApplicationError
 from refundportal.months import SCHEMA_MONTH_PATTERN, Month
-from refundportal.spreadsheets import CSVRenderer
+from refundportal.spreadsheets import CSVOnly, CSVRenderer, ErrorsAsJSON
 
 from . import services
 from .evidence import UploadThrottle, process_photo
@@ -44,6 +43,7 @@ from .serializers import (
     DisputeResolveSerializer,
     DisputeSerializer,
     EvidenceSerializer,
+    EvidenceUploadSerializer,
     FeedbackSerializer,
     MerchantResponseSerializer,
     MessageCreateSerializer,
@@ -471,13 +471,7 @@ class EvidenceUploadView(APIView):
     throttle_classes = [UserRateThrottle, UploadThrottle]
 
     @extend_schema(
-        request={
-            "multipart/form-data": {
-                "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
-                "required": ["file"],
-            }
-        },
+        request={"multipart/form-data": EvidenceUploadSerializer},
         responses={201: EvidenceSerializer},
     )
     def post(self, request: Request) -> Response:
@@ -496,12 +490,21 @@ class EvidenceUploadView(APIView):
         )
 
 
+# The photo's bytes as stored: JPEG, PNG or WebP (``process_photo`` keeps
+# no other format).
+PHOTO_MEDIA_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+
 @extend_schema(
     tags=["refunds"],
-    responses={(200, "image/*"): OpenApiResponse(description="The photo")},
+    responses={
+        (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description="The photo")
+        for media_type in PHOTO_MEDIA_TYPES
+    },
 )
 class EvidenceFileView(APIView):
-    """The photo itself, for its owner and staff only."""
+    """The photo itself, for its owner and staff only. A photo whose file is
+    gone (purged, or lost from the disk) answers 404 `file_missing`."""
 
     permission_classes = [CanReadRefunds]
 
@@ -513,7 +516,16 @@ class EvidenceFileView(APIView):
             or _merchant_sees(request.user, evidence)
         ):
             raise Http404
-        response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
+        try:
+            stored = evidence.file.open("rb")
+        except (FileNotFoundError, ValueError) as exc:
+            # ValueError: the row names no file at all.
+            raise ApplicationError(
+                "file_missing",
+                _("The photo's file is no longer stored."),
+                status.HTTP_404_NOT_FOUND,
+            ) from exc
+        response = FileResponse(stored, content_type=evidence.content_type)
         response["Cache-Control"] = "private, max-age=3600"
         response["X-Content-Type-Options"] = "nosniff"
         return response
@@ -579,11 +591,12 @@ class MerchantStatementView(APIView):
 
 
 @extend_schema(tags=["merchant"], parameters=[MONTH_PARAMETER])
-class MerchantStatementExportView(APIView):
+class MerchantStatementExportView(ErrorsAsJSON, APIView):
     """The month's statement as CSV (UTF-8 with BOM), with a total line."""
 
     permission_classes = [IsMerchant]
-    renderer_classes = [JSONRenderer, CSVRenderer]
+    renderer_classes = [CSVRenderer]
+    content_negotiation_class = CSVOnly
 
     @extend_schema(
         operation_id="merchant_statement_export",

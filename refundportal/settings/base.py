@@ -231,11 +231,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": [
-        "refundportal.parsers.SafeJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: the photo upload names its own multipart parser. A form or
+    # multipart body elsewhere answers 415 ``unsupported_media_type``.
+    "DEFAULT_PARSER_CLASSES": ["refundportal.parsers.SafeJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "refundportal.api.Pagination",
     "PAGE_SIZE": 20,
