@@ -36,7 +36,8 @@ class TokenView(APIView):
     @extend_schema(
         tags=["auth"],
         request=inline_serializer(
-            "TokenRequest",
+            # "Token": the schema names a request body <name>Request.
+            "Token",
             {"username": serializers.CharField(), "password": serializers.CharField()},
         ),
         responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},

@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -13,27 +13,18 @@ from rest_framework.response import Response
 
 from accounts.permissions import IsFinance, IsFinanceOrManager
 from accounts.users import signed_in
+from payouts.filters import LedgerFilter, PayoutFilter
 from payouts.models import Payout, SandboxLedgerEntry
 from payouts.presenters import error_text
-from payouts.selectors import payouts_filtered
 from payouts.serializers import (
     LedgerSerializer,
     PayoutDetailSerializer,
     PayoutSerializer,
     RerouteSerializer,
 )
-from payouts.states import PayoutStatus
 from refundportal.spreadsheets import CSVOnly, CSVRenderer, ErrorsAsJSON
 from refundportal.spreadsheets import row as text_row
 from refunds import services
-
-FILTERS = [
-    OpenApiParameter("status", str, enum=PayoutStatus.values),
-    OpenApiParameter("method", str, enum=["alipay", "wechat", "card", "wallet"]),
-    OpenApiParameter("from", OpenApiTypes.DATE, description="created on or after (Asia/Shanghai)"),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="created on or before"),
-    OpenApiParameter("refund", int),
-]
 
 
 @extend_schema(tags=["payouts"])
@@ -60,13 +51,14 @@ class PayoutViewSet(
             return Payout.objects.select_related("refund").prefetch_related(
                 "attempt_log", "rerouted_to"
             )
-        if self.action == "list":
-            return payouts_filtered(self.request.query_params)
+        if self.action in ("list", "export"):
+            return Payout.objects.select_related("refund")
         return Payout.objects.all()
 
-    @extend_schema(parameters=FILTERS)
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+    @property
+    def filterset_class(self) -> Any:
+        # The list's and the export's filters only.
+        return PayoutFilter if self.action in ("list", "export") else None
 
     @extend_schema(request=None, responses={202: PayoutSerializer})
     @action(detail=True, methods=["post"])
@@ -90,7 +82,6 @@ class PayoutViewSet(
         return Response(PayoutSerializer(new).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        parameters=FILTERS[:4],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, UTF-8 with BOM")
         },
@@ -104,7 +95,7 @@ class PayoutViewSet(
     )
     def export(self, request: Request) -> HttpResponse:
         rows = (
-            payouts_filtered(request.query_params)
+            self.filter_queryset(self.get_queryset())
             .select_related("refund__order")
             .order_by("created_at", "id")
         )
@@ -151,19 +142,13 @@ class PayoutViewSet(
         return response
 
 
-@extend_schema(
-    tags=["payouts"],
-    parameters=[OpenApiParameter("idempotency_key", str)],
-)
+@extend_schema(tags=["payouts"])
 class SandboxLedgerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The sandbox gateways' ledger: every call they answered."""
 
     permission_classes = [IsFinance]
     serializer_class = LedgerSerializer
+    filterset_class = LedgerFilter
 
     def get_queryset(self) -> Any:
-        qs = SandboxLedgerEntry.objects.order_by("-at", "-id")
-        key = self.request.query_params.get("idempotency_key")
-        if key:
-            qs = qs.filter(idempotency_key=key)
-        return qs
+        return SandboxLedgerEntry.objects.order_by("-at", "-id")

@@ -42,6 +42,13 @@ class AutoSchema(SpectacularAutoSchema):
                 responses[code] = response
         return responses
 
+    def get_filter_backends(self) -> list[Any]:
+        # A GET with a filter set declares its filters, a list or not (the
+        # payout export filters like the list).
+        if self.method == "GET" and getattr(self.view, "filterset_class", None) is not None:
+            return list(getattr(self.view, "filter_backends", []))
+        return []
+
     def _map_basic_serializer(self, serializer: Any, direction: Any) -> dict[str, Any]:
         schema: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
         if direction == "request" and isinstance(serializer, StrictSerializer):
@@ -107,4 +114,24 @@ def optional_fields_hook(result: dict[str, Any], **kwargs: Any) -> dict[str, Any
         component = schemas.get(name)
         if component and "required" in component:
             component["required"] = [f for f in component["required"] if f not in fields]
+    return result
+
+
+def parameter_enums_hook(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """A query parameter whose values are those of a named enum refers to
+    it, so that a generated client has one type for a status, not one per
+    operation (drf-spectacular names the enums of bodies and answers only)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    named = {
+        tuple(sorted(component["enum"])): name
+        for name, component in schemas.items()
+        if "enum" in component and "" not in component["enum"]
+    }
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                values = parameter.get("schema", {}).get("enum")
+                name = named.get(tuple(sorted(values))) if values else None
+                if name:
+                    parameter["schema"] = {"$ref": f"#/components/schemas/{name}"}
     return result
