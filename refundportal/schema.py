@@ -103,17 +103,33 @@ def decimal_pattern(field: serializers.DecimalField) -> str | None:
     return rf"^(?:[1-9][0-9]{{0,{whole - 1}}}(?:\.[0-9]{{1,{places}}})?|0?\.(?:{fractions}))$"
 
 
-# Response fields that only some readers get (staff-only fields of a
-# request): listed in the schema but not required.
-OPTIONAL_RESPONSE_FIELDS = {"Refund": {"risk", "assignee", "liability"}}
+# Response fields that are not always sent: what only some readers get
+# (staff-only fields of a request and of its timeline), a line's approved
+# amount before a decision, and the error envelope's extras. Every other
+# field of an answer is sent every time, null or not, and marked required.
+OPTIONAL_RESPONSE_FIELDS = {
+    "Refund": {"risk", "assignee", "liability"},
+    "Timeline": {"internal"},
+    "BreakdownLine": {"approved"},
+    "Error": {"rule", "request", "retry_after", "fields"},
+}
 
 
 def optional_fields_hook(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Marks every field of an answer required (a generated client then
+    reads it as always there), but those in ``OPTIONAL_RESPONSE_FIELDS``.
+    Request bodies (components named ``*Request``) keep their own."""
     schemas = result.get("components", {}).get("schemas", {})
-    for name, fields in OPTIONAL_RESPONSE_FIELDS.items():
-        component = schemas.get(name)
-        if component and "required" in component:
-            component["required"] = [f for f in component["required"] if f not in fields]
+    for name, component in schemas.items():
+        properties = component.get("properties")
+        if not properties or name.endswith("Request"):
+            continue
+        optional = OPTIONAL_RESPONSE_FIELDS.get(name, set())
+        required = [field for field in properties if field not in optional]
+        if required:
+            component["required"] = required
+        else:
+            component.pop("required", None)
     return result
 
 

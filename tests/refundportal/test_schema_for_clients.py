@@ -126,3 +126,24 @@ def test_operation_ids_are_the_path_then_the_action(schema):
 def test_a_decision_rule_is_nullable(schema):
     rule = schema["components"]["schemas"]["Decision"]["properties"]["rule"]
     assert rule.get("nullable") is True
+
+
+@pytest.mark.parametrize(
+    "component, field",
+    [
+        ("Order", "delivered_at"),
+        ("Order", "status"),
+        ("Payout", "gateway_reference"),
+        ("Attempt", "finished_at"),
+        ("Refund", "approved_amount"),
+        ("PaginatedRefundList", "next"),
+        ("Ledger", "reference"),
+    ],
+)
+def test_fields_always_sent_are_required(schema, component, field):
+    assert field in schema["components"]["schemas"][component]["required"]
+
+
+def test_no_request_body_is_described_as_the_strict_base_class(schema):
+    descriptions = [c.get("description", "") for c in schema["components"]["schemas"].values()]
+    assert not [d for d in descriptions if "refuses fields it does not know" in d]
