@@ -193,7 +193,6 @@ class Pagination(PageNumberPagination):
 # client never passes silently. (A comment, not a docstring: the API schema
 # would show a docstring as every subclass's description.)
 class StrictSerializer(serializers.Serializer):
-
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             unknown = sorted(str(k) for k in data if k not in self.fields)
