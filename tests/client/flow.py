@@ -23,6 +23,17 @@ def run(
     photo: bytes,
 ) -> dict[str, Any]:
     api = _Api(package, base_url)
+    try:
+        return _day(api, now, users, photo)
+    finally:
+        # Keep-alive connections hold a server thread, and its database
+        # connection, open past the test.
+        api.close()
+
+
+def _day(
+    api: "_Api", now: datetime, users: dict[str, tuple[str, str]], photo: bytes
+) -> dict[str, Any]:
     integration = api.signed_in(*users["integration"])
     customer = api.signed_in(*users["customer"])
     agent = api.signed_in(*users["agent"])
@@ -123,17 +134,25 @@ class _Api:
         self.base_url = base_url
         self.models = importlib.import_module(f"{package.__name__}.models")
         self.types = importlib.import_module(f"{package.__name__}.types")
+        self.clients: list[Any] = []
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.get_httpx_client().close()
 
     def signed_in(self, username: str, password: str) -> Any:
         anonymous = self.package.Client(base_url=self.base_url, raise_on_unexpected_status=True)
+        self.clients.append(anonymous)
         body = self.models.TokenRequest(username=username, password=password)
         answer = self.call("auth.auth_token_create", anonymous, body=body)
-        return self.package.AuthenticatedClient(
+        client = self.package.AuthenticatedClient(
             base_url=self.base_url,
             token=answer.token,
             prefix="Token",
             raise_on_unexpected_status=True,
         )
+        self.clients.append(client)
+        return client
 
     def call(self, operation: str, client: Any, *args: Any, **kwargs: Any) -> Any:
         module = importlib.import_module(f"{self.package.__name__}.api.{operation}")
