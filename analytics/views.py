@@ -30,7 +30,6 @@ class MonthlyKpiView(APIView):
 
     @extend_schema(
         tags=["analytics"],
-        operation_id="analytics_monthly",
         parameters=[
             OpenApiParameter(
                 "month",

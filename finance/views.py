@@ -5,10 +5,9 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,31 +15,27 @@ from accounts.permissions import IsFinance, IsFinanceOrManager
 from accounts.users import signed_in
 from audit import actions as audit_actions
 from audit.services import audit_record
+from payouts.filters import LedgerFilter, PayoutFilter
 from payouts.models import Payout, SandboxLedgerEntry
 from payouts.presenters import error_text
-from payouts.selectors import payouts_filtered
 from payouts.serializers import (
     LedgerSerializer,
     PayoutDetailSerializer,
     PayoutSerializer,
     RerouteSerializer,
 )
-from payouts.states import PayoutStatus
-from refundportal.spreadsheets import CSVRenderer
+from refundportal.spreadsheets import CSVOnly, CSVRenderer, ErrorsAsJSON
 from refundportal.spreadsheets import row as text_row
 from refunds import services
 
-FILTERS = [
-    OpenApiParameter("status", str, enum=PayoutStatus.values),
-    OpenApiParameter("method", str, enum=["alipay", "wechat", "card", "wallet"]),
-    OpenApiParameter("from", OpenApiTypes.DATE, description="created on or after (Asia/Shanghai)"),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="created on or before"),
-    OpenApiParameter("refund", int),
-]
-
 
 @extend_schema(tags=["payouts"])
-class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PayoutViewSet(
+    ErrorsAsJSON,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Payouts of approved refunds, for finance and managers."""
 
     lookup_value_regex = r"\d+"
@@ -58,13 +53,14 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return Payout.objects.select_related("refund").prefetch_related(
                 "attempt_log", "rerouted_to"
             )
-        if self.action == "list":
-            return payouts_filtered(self.request.query_params)
+        if self.action in ("list", "export"):
+            return Payout.objects.select_related("refund")
         return Payout.objects.all()
 
-    @extend_schema(parameters=FILTERS)
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+    @property
+    def filterset_class(self) -> Any:
+        # The list's and the export's filters only.
+        return PayoutFilter if self.action in ("list", "export") else None
 
     @extend_schema(request=None, responses={202: PayoutSerializer})
     @action(detail=True, methods=["post"])
@@ -88,13 +84,20 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(PayoutSerializer(new).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        parameters=FILTERS[:4],
-        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV")},
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, UTF-8 with BOM")
+        },
+        description="The payouts as CSV (UTF-8 with a BOM); errors answer the JSON envelope.",
     )
-    @action(detail=False, methods=["get"], renderer_classes=[JSONRenderer, CSVRenderer])
+    @action(
+        detail=False,
+        methods=["get"],
+        renderer_classes=[CSVRenderer],
+        content_negotiation_class=CSVOnly,
+    )
     def export(self, request: Request) -> HttpResponse:
         rows = (
-            payouts_filtered(request.query_params)
+            self.filter_queryset(self.get_queryset())
             .select_related("refund__order")
             .order_by("created_at", "id")
         )
@@ -141,9 +144,9 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             facts={
                 "rows": count,
                 "filters": {
-                    str(param.name): request.query_params[str(param.name)][:40]
-                    for param in FILTERS
-                    if request.query_params.get(str(param.name))
+                    name: request.query_params[name][:40]
+                    for name in PayoutFilter.base_filters
+                    if request.query_params.get(name)
                 },
             },
         )
@@ -155,19 +158,13 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return response
 
 
-@extend_schema(
-    tags=["payouts"],
-    parameters=[OpenApiParameter("idempotency_key", str)],
-)
+@extend_schema(tags=["payouts"])
 class SandboxLedgerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The sandbox gateways' ledger: every call they answered."""
 
     permission_classes = [IsFinance]
     serializer_class = LedgerSerializer
+    filterset_class = LedgerFilter
 
     def get_queryset(self) -> Any:
-        qs = SandboxLedgerEntry.objects.order_by("-at", "-id")
-        key = self.request.query_params.get("idempotency_key")
-        if key:
-            qs = qs.filter(idempotency_key=key)
-        return qs
+        return SandboxLedgerEntry.objects.order_by("-at", "-id")

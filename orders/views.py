@@ -9,9 +9,9 @@ from rest_framework.response import Response
 from accounts.permissions import CanReadOrders, IsIntegration
 
 from . import services
+from .filters import OrderFilter
 from .selectors import Claim, order_queryset_for
 from .serializers import OrderCreateSerializer, OrderEventSerializer, OrderSerializer
-from .states import OrderStatus
 
 
 @extend_schema(tags=["orders"])
@@ -46,11 +46,12 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return {}
 
     def get_queryset(self) -> Any:
-        qs = order_queryset_for(self.request.user)
-        status_filter = self.request.query_params.get("status")
-        if self.action == "list" and status_filter in OrderStatus.values:
-            qs = qs.filter(status=status_filter)
-        return qs
+        return order_queryset_for(self.request.user)
+
+    @property
+    def filterset_class(self) -> Any:
+        # The list's filters only: a detail or an action reads no query.
+        return OrderFilter if self.action == "list" else None
 
     @extend_schema(
         request=OrderCreateSerializer,

@@ -1,80 +1,35 @@
 """Reads on payouts: filtered lists and totals for finance."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders.models import Tender, TenderMethod
-from refundportal.api import MAX_ID, ApplicationError
+from orders.models import Tender
+from refundportal.api import ApplicationError
 
+from .filters import PayoutFilter
 from .models import Payout
 from .states import PayoutStatus
 
 
-def _day(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ApplicationError(
-            "validation_error",
-            _("Invalid input: %(error)s") % {"error": f"{field}: YYYY-MM-DD"},
-            fields={field: [_("A date as YYYY-MM-DD.")]},
-        ) from exc
-
-
 def payouts_filtered(params: Any) -> QuerySet[Payout]:
     """Payouts by status, method, refund and creation day (from/to inclusive,
-    in Asia/Shanghai)."""
-    qs = Payout.objects.select_related("refund")
-    status = params.get("status")
-    if status:
-        if status not in PayoutStatus.values:
-            raise ApplicationError(
-                "validation_error",
-                _("Invalid input: %(error)s") % {"error": f"status: {status}"},
-                fields={"status": [_("One of: %s") % ", ".join(PayoutStatus.values)]},
-            )
-        qs = qs.filter(status=status)
-    method = params.get("method")
-    if method:
-        if method not in TenderMethod.values:
-            raise ApplicationError(
-                "validation_error",
-                _("Invalid input: %(error)s") % {"error": f"method: {method}"},
-                fields={"method": [_("One of: %s") % ", ".join(TenderMethod.values)]},
-            )
-        qs = qs.filter(method=method)
-    refund = params.get("refund", "")
-    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
-    if refund.isascii() and refund.isdigit():
-        refund_id = int(refund)
-        # An id past the bigint range names no refund; the database would
-        # refuse to compare with it (500 before).
-        qs = qs.filter(refund_id=refund_id) if refund_id <= MAX_ID else qs.none()
-    tz = timezone.get_current_timezone()
-    if params.get("from"):
-        start = datetime.combine(_day(params["from"], "from"), time.min, tzinfo=tz)
-        qs = qs.filter(created_at__gte=_in_utc(start))
-    if params.get("to"):
-        end = datetime.combine(_day(params["to"], "to"), time.max, tzinfo=tz)
-        qs = qs.filter(created_at__lte=_in_utc(end))
-    return qs
-
-
-def _in_utc(moment: datetime) -> datetime:
-    """The instant in UTC, where the database compares; a day at the edge of
-    the calendar (0001-01-01 in Asia/Shanghai is still year 0 in UTC) is
-    clamped to the first or last instant UTC has."""
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:
-        edge = datetime.min if moment.year == 1 else datetime.max
-        return edge.replace(tzinfo=UTC)
+    in Asia/Shanghai): the API's filters (``PayoutFilter``), for pages too.
+    A bad value is ``validation_error`` naming each bad parameter."""
+    found = PayoutFilter(params, queryset=Payout.objects.select_related("refund"))
+    if not found.is_valid():
+        fields = {name: [str(m) for m in messages] for name, messages in found.errors.items()}
+        name, messages = next(iter(fields.items()))
+        raise ApplicationError(
+            "validation_error",
+            _("Invalid input: %(error)s") % {"error": f"{name}: {messages[0]}"},
+            fields=fields,
+        )
+    return found.qs
 
 
 def payout_totals(qs: QuerySet[Payout]) -> list[dict[str, Any]]:

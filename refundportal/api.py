@@ -189,10 +189,10 @@ class Pagination(PageNumberPagination):
         return parameters
 
 
+# A serializer that refuses fields it does not know, so that a typo in a
+# client never passes silently. (A comment, not a docstring: the API schema
+# would show a docstring as every subclass's description.)
 class StrictSerializer(serializers.Serializer):
-    """A serializer that refuses fields it does not know, so that a typo in a
-    client never passes silently."""
-
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             unknown = sorted(str(k) for k in data if k not in self.fields)

@@ -34,10 +34,20 @@ class AutoSchema(SpectacularAutoSchema):
             codes += ["409", "413", "415"]
         for code in codes:
             if code not in responses:
-                response = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+                # JSON whatever the operation's success answers (a CSV export too).
+                response = self._get_response_for_code(
+                    ErrorSerializer, code, media_types=["application/json"], direction=direction
+                )
                 response["description"] = _ERROR_DESCRIPTIONS[code]
                 responses[code] = response
         return responses
+
+    def get_filter_backends(self) -> list[Any]:
+        # A GET with a filter set declares its filters, a list or not (the
+        # payout export filters like the list).
+        if self.method == "GET" and getattr(self.view, "filterset_class", None) is not None:
+            return list(getattr(self.view, "filter_backends", []))
+        return []
 
     def _map_basic_serializer(self, serializer: Any, direction: Any) -> dict[str, Any]:
         schema: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
@@ -93,15 +103,51 @@ def decimal_pattern(field: serializers.DecimalField) -> str | None:
     return rf"^(?:[1-9][0-9]{{0,{whole - 1}}}(?:\.[0-9]{{1,{places}}})?|0?\.(?:{fractions}))$"
 
 
-# Response fields that only some readers get (staff-only fields of a
-# request): listed in the schema but not required.
-OPTIONAL_RESPONSE_FIELDS = {"Refund": {"risk", "assignee", "liability"}}
+# Response fields that are not always sent: what only some readers get
+# (staff-only fields of a request and of its timeline), a line's approved
+# amount before a decision, and the error envelope's extras. Every other
+# field of an answer is sent every time, null or not, and marked required.
+OPTIONAL_RESPONSE_FIELDS = {
+    "Refund": {"risk", "assignee", "liability"},
+    "Timeline": {"internal"},
+    "BreakdownLine": {"approved"},
+    "Error": {"rule", "request", "retry_after", "fields"},
+}
 
 
 def optional_fields_hook(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Marks every field of an answer required (a generated client then
+    reads it as always there), but those in ``OPTIONAL_RESPONSE_FIELDS``.
+    Request bodies (components named ``*Request``) keep their own."""
     schemas = result.get("components", {}).get("schemas", {})
-    for name, fields in OPTIONAL_RESPONSE_FIELDS.items():
-        component = schemas.get(name)
-        if component and "required" in component:
-            component["required"] = [f for f in component["required"] if f not in fields]
+    for name, component in schemas.items():
+        properties = component.get("properties")
+        if not properties or name.endswith("Request"):
+            continue
+        optional = OPTIONAL_RESPONSE_FIELDS.get(name, set())
+        required = [field for field in properties if field not in optional]
+        if required:
+            component["required"] = required
+        else:
+            component.pop("required", None)
+    return result
+
+
+def parameter_enums_hook(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """A query parameter whose values are those of a named enum refers to
+    it, so that a generated client has one type for a status, not one per
+    operation (drf-spectacular names the enums of bodies and answers only)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    named = {
+        tuple(sorted(component["enum"])): name
+        for name, component in schemas.items()
+        if "enum" in component and "" not in component["enum"]
+    }
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                values = parameter.get("schema", {}).get("enum")
+                name = named.get(tuple(sorted(values))) if values else None
+                if name:
+                    parameter["schema"] = {"$ref": f"#/components/schemas/{name}"}
     return result

@@ -7,6 +7,7 @@ import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as page_failure
 from django.views.decorators.csrf import csrf_exempt
@@ -91,8 +92,12 @@ class SchemaView(SpectacularAPIView):
     """drf-spectacular generates a schema by writing to view and schema
     objects that concurrent requests share (tfranzel/drf-spectacular#1123):
     two requests at once answered 500, or a schema with another operation's
-    response in it. One generation at a time."""
+    response in it. One generation at a time.
+
+    The schema is written in English whatever the caller's language (its
+    descriptions, titles and enum labels): a client generated from it must
+    not depend on who fetched it."""
 
     def _get_schema_response(self, request: Request) -> Response:
-        with _generation_lock:
+        with _generation_lock, translation.override("en"):
             return super()._get_schema_response(request)

@@ -170,6 +170,12 @@ class PreviewSerializer(serializers.Serializer):
     breakdown = BreakdownLineSerializer(many=True)
 
 
+class EvidenceUploadSerializer(serializers.Serializer):
+    """The upload's body: one photo (JPEG, PNG or WebP) in the field `file`."""
+
+    file = serializers.FileField()
+
+
 class EvidenceSerializer(BuiltOnceModelSerializer):
     url = serializers.SerializerMethodField()
 
@@ -184,8 +190,10 @@ class EvidenceSerializer(BuiltOnceModelSerializer):
 
 
 class DecisionSerializer(serializers.Serializer):
-    source = serializers.ChoiceField(choices=DecisionSource.values)  # type: ignore[assignment]
-    rule = serializers.CharField(allow_blank=True)
+    source = serializers.ChoiceField(choices=DecisionSource.choices)  # type: ignore[assignment]
+    rule = serializers.CharField(
+        allow_null=True, help_text="The rule that decided (`R1`, `M1`...); null for a person."
+    )
     note = serializers.CharField(allow_blank=True)
     at = serializers.DateTimeField()
 
@@ -299,7 +307,7 @@ class RefundSerializer(BuiltOnceModelSerializer):
             return None
         return {
             "source": refund.decision_source,
-            "rule": refund.decision_rule,
+            "rule": refund.decision_rule or None,
             "note": decision_note(view),
             "at": timezone.localtime(refund.decided_at).isoformat(),
         }

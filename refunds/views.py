@@ -6,12 +6,11 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
@@ -24,11 +23,18 @@ from orders import views as order_views
 from orders.selectors import Claim, merchant_ids_of
 from refundportal.api import ApplicationError
 from refundportal.months import SCHEMA_MONTH_PATTERN, Month
-from refundportal.spreadsheets import CSVRenderer
+from refundportal.spreadsheets import CSVOnly, CSVRenderer, ErrorsAsJSON
 
 from . import services
 from .evidence import UploadThrottle, process_photo
-from .models import Evidence, Reason, RefundPolicy, RefundRequest
+from .filters import (
+    QUEUE_STATUSES,
+    DisputeFilter,
+    MerchantRefundFilter,
+    RefundFilter,
+    ReviewQueueFilter,
+)
+from .models import Evidence, RefundPolicy, RefundRequest
 from .presenters import assessed_rows
 from .selectors import (
     claims_for_orders,
@@ -44,6 +50,7 @@ from .serializers import (
     DisputeResolveSerializer,
     DisputeSerializer,
     EvidenceSerializer,
+    EvidenceUploadSerializer,
     FeedbackSerializer,
     MerchantResponseSerializer,
     MessageCreateSerializer,
@@ -128,15 +135,12 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             # The customer's own requests only, even for one who also holds a
             # staff role and so may read every request.
             qs = qs.filter(customer_id=self.request.user.pk)
-        if self.action == "list":
-            params = self.request.query_params
-            if params.get("status") in RefundStatus.values:
-                qs = qs.filter(status=params["status"])
-            if params.get("reason") in Reason.values:
-                qs = qs.filter(reason=params["reason"])
-            if params.get("order"):
-                qs = qs.filter(order__number=params["order"])
         return qs
+
+    @property
+    def filterset_class(self) -> Any:
+        # The list's filters only: a detail or an action reads no query.
+        return RefundFilter if self.action == "list" else None
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "policy": lazy_policy()}
@@ -412,40 +416,14 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(DisputeSerializer(dispute).data)
 
 
-# What the review queue lists: requests under review (the default), or
-# those waiting for their customers' answers.
-QUEUE_STATUSES = (RefundStatus.PENDING_REVIEW, RefundStatus.AWAITING_CUSTOMER)
-
-
 def queue_status(params: Any) -> str:
-    """``?status=``, ``pending_review`` when absent or blank; 400
-    ``validation_error`` for anything else."""
+    """``?status=``, ``pending_review`` when absent, blank or not a queue's
+    (the filter set refuses that with 400)."""
     text = params.get("status")
-    if text is None or text == "":
-        return RefundStatus.PENDING_REVIEW
-    try:
-        return str(serializers.ChoiceField(choices=QUEUE_STATUSES).run_validation(text))
-    except exceptions.ValidationError as exc:
-        raise exceptions.ValidationError({"status": exc.detail}) from exc
+    return str(text) if text in QUEUE_STATUSES else RefundStatus.PENDING_REVIEW
 
 
-@extend_schema(
-    tags=["review"],
-    parameters=[
-        OpenApiParameter(
-            "status",
-            str,
-            enum=list(QUEUE_STATUSES),
-            description=(
-                "`pending_review` (the default): requests under review; `awaiting_customer`: "
-                "requests waiting for their customers' answers, the soonest due first."
-            ),
-        ),
-        OpenApiParameter("reason", str, enum=list(Reason.values)),
-        OpenApiParameter("escalated", bool),
-        OpenApiParameter("assignee", str, description="a user name, `me` or `none`"),
-    ],
-)
+@extend_schema(tags=["review"])
 class ReviewQueueView(ListAPIView):
     """Requests waiting for a decision: escalated first, then the most urgent
     review time. Agents see the ones that are not escalated; senior agents
@@ -453,10 +431,12 @@ class ReviewQueueView(ListAPIView):
 
     permission_classes = [IsReviewer]
     serializer_class = RefundSerializer
+    filterset_class = ReviewQueueFilter
 
     def get_queryset(self) -> Any:
-        params = self.request.query_params
-        return review_queue(self.request.user, params, status=queue_status(params))
+        # The filters (reason, escalated, assignee) are the filter set's.
+        status = queue_status(self.request.query_params)
+        return review_queue(self.request.user, {}, status=status)
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "policy": lazy_policy()}
@@ -471,13 +451,7 @@ class EvidenceUploadView(APIView):
     throttle_classes = [UserRateThrottle, UploadThrottle]
 
     @extend_schema(
-        request={
-            "multipart/form-data": {
-                "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
-                "required": ["file"],
-            }
-        },
+        request={"multipart/form-data": EvidenceUploadSerializer},
         responses={201: EvidenceSerializer},
     )
     def post(self, request: Request) -> Response:
@@ -496,12 +470,21 @@ class EvidenceUploadView(APIView):
         )
 
 
+# The photo's bytes as stored: JPEG, PNG or WebP (``process_photo`` keeps
+# no other format).
+PHOTO_MEDIA_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+
 @extend_schema(
     tags=["refunds"],
-    responses={(200, "image/*"): OpenApiResponse(description="The photo")},
+    responses={
+        (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description="The photo")
+        for media_type in PHOTO_MEDIA_TYPES
+    },
 )
 class EvidenceFileView(APIView):
-    """The photo itself, for its owner and staff only."""
+    """The photo itself, for its owner and staff only. A photo whose file is
+    gone (purged, or lost from the disk) answers 404 `file_missing`."""
 
     permission_classes = [CanReadRefunds]
 
@@ -513,7 +496,16 @@ class EvidenceFileView(APIView):
             or _merchant_sees(request.user, evidence)
         ):
             raise Http404
-        response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
+        try:
+            stored = evidence.file.open("rb")
+        except (FileNotFoundError, ValueError) as exc:
+            # ValueError: the row names no file at all.
+            raise ApplicationError(
+                "file_missing",
+                str(_("The photo's file is no longer stored.")),
+                status.HTTP_404_NOT_FOUND,
+            ) from exc
+        response = FileResponse(stored, content_type=evidence.content_type)
         response["Cache-Control"] = "private, max-age=3600"
         response["X-Content-Type-Options"] = "nosniff"
         return response
@@ -535,6 +527,7 @@ class MerchantRefundListView(ListAPIView):
 
     permission_classes = [IsMerchant]
     serializer_class = RefundSerializer
+    filterset_class = MerchantRefundFilter
 
     def get_queryset(self) -> Any:
         return merchant_refunds(self.request.user)
@@ -572,21 +565,21 @@ class MerchantStatementView(APIView):
 
     permission_classes = [IsMerchant]
 
-    @extend_schema(operation_id="merchant_statement", responses={200: StatementSerializer})
+    @extend_schema(responses={200: StatementSerializer})
     def get(self, request: Request) -> Response:
         statement = merchant_statement(request.user, required_month(request.query_params))
         return Response(StatementSerializer(statement).data)
 
 
 @extend_schema(tags=["merchant"], parameters=[MONTH_PARAMETER])
-class MerchantStatementExportView(APIView):
+class MerchantStatementExportView(ErrorsAsJSON, APIView):
     """The month's statement as CSV (UTF-8 with BOM), with a total line."""
 
     permission_classes = [IsMerchant]
-    renderer_classes = [JSONRenderer, CSVRenderer]
+    renderer_classes = [CSVRenderer]
+    content_negotiation_class = CSVOnly
 
     @extend_schema(
-        operation_id="merchant_statement_export",
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV")},
     )
     def get(self, request: Request) -> HttpResponse:
@@ -596,24 +589,13 @@ class MerchantStatementExportView(APIView):
         return response
 
 
-@extend_schema(
-    tags=["review"],
-    parameters=[
-        OpenApiParameter(
-            "open",
-            bool,
-            description="`true`: open disputes only; `false`: resolved ones only; "
-            "omitted: all, the open ones first.",
-        )
-    ],
-)
+@extend_schema(tags=["review"])
 class DisputeListView(ListAPIView):
     """Merchants' disputes of who pays, for senior agents."""
 
     permission_classes = [IsSeniorAgent]
     serializer_class = DisputeSerializer
+    filterset_class = DisputeFilter
 
     def get_queryset(self) -> Any:
-        flag = self.request.query_params.get("open")
-        open_only = {"true": True, "1": True, "false": False, "0": False}.get(flag or "")
-        return open_disputes(open_only=open_only)
+        return open_disputes()

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     "django_celery_beat",
     "simple_history",
     "refundportal",
@@ -265,12 +266,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": [
-        "refundportal.parsers.SafeJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: the photo upload names its own multipart parser. A form or
+    # multipart body elsewhere answers 415 ``unsupported_media_type``.
+    "DEFAULT_PARSER_CLASSES": ["refundportal.parsers.SafeJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Every list's filters are a django-filter set: a bad value is 400.
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "refundportal.api.Pagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "refundportal.api.exception_handler",
@@ -298,14 +299,40 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Operation ids: the path after /api/v1/, then the action (list,
+    # retrieve, create, or the action's name): ``refunds_list``,
+    # ``refunds_claim_create``, ``analytics_monthly_retrieve``.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Every enum has one name, the same in bodies, answers and query
+    # parameters (refundportal.schema.parameter_enums_hook).
+    "ENUM_SUFFIX": "",
     "ENUM_NAME_OVERRIDES": {
-        "OrderStatusEnum": "orders.states.OrderStatus.choices",
-        "RefundStatusEnum": "refunds.states.RefundStatus.choices",
-        "PayoutStatusEnum": "payouts.states.PayoutStatus.choices",
-        "TenderMethodEnum": "orders.models.TenderMethod.choices",
-        "RerouteMethodEnum": [("wallet", "wallet")],
-        "LiabilityEnum": "refunds.models.Liability.choices",
-        "MovedLiabilityEnum": [("courier", "courier"), ("platform", "platform")],
+        "OrderStatus": "orders.states.OrderStatus.choices",
+        "RefundStatus": "refunds.states.RefundStatus.choices",
+        "PayoutStatus": "payouts.states.PayoutStatus.choices",
+        "TenderMethod": "orders.models.TenderMethod.choices",
+        "DiscountKind": "orders.models.DiscountKind.choices",
+        "Reason": "refunds.models.Reason.choices",
+        "DecisionSource": "refunds.models.DecisionSource.choices",
+        "AttemptOutcome": "payouts.models.AttemptOutcome.choices",
+        "DisputeResolution": "refunds.models.DisputeResolution.choices",
+        "DisputeState": [
+            ("none", "none"),
+            ("open", "open"),
+            ("confirmed", "confirmed"),
+            ("moved", "moved"),
+        ],
+        "PreviewOutcome": [
+            ("approved", "approved"),
+            ("rejected", "rejected"),
+            ("pending_review", "pending_review"),
+        ],
+        "AgentDecision": [("approve", "approve"), ("reject", "reject")],
+        "MerchantDecision": [("approve", "approve"), ("refuse", "refuse")],
+        "DisputeDecision": [("confirm", "confirm"), ("move", "move")],
+        "RerouteMethod": [("wallet", "wallet")],
+        "Liability": "refunds.models.Liability.choices",
+        "MovedLiability": [("courier", "courier"), ("platform", "platform")],
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -313,6 +340,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "refundportal.schema.optional_fields_hook",
+        "refundportal.schema.parameter_enums_hook",
     ],
 }
 

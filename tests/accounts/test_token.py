@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
@@ -125,15 +126,17 @@ def test_a_token_ends_at_its_age_limit_however_much_it_is_used(api, settings):
         assert with_token(key).get("/api/v1/orders/").status_code == 401
 
 
-def test_a_form_encoded_login_works(api):
+def test_a_form_encoded_login_is_an_unsupported_media_type(api):
     user = UserFactory(role="integration")
-    response = api.post(
-        URL,
-        urlencode({"username": user.username, "password": PASSWORD}),
-        content_type="application/x-www-form-urlencoded",
-    )
-    assert response.status_code == 200
-    assert response.json()["token"]
+    form = urlencode({"username": user.username, "password": PASSWORD})
+    for body, content_type in (
+        (form, "application/x-www-form-urlencoded"),
+        (encode_multipart(BOUNDARY, {"username": user.username}), MULTIPART_CONTENT),
+    ):
+        response = api.generic("POST", URL, body, content_type=content_type)
+        assert response.status_code == 415
+        assert response.json()["code"] == "unsupported_media_type"
+        assert "token" not in response.json()
 
 
 def test_a_wrong_password_is_refused_without_a_token(api):

@@ -64,10 +64,8 @@ def test_ids_in_a_request_stay_within_the_bigint_range(components):
 def test_pages_count_from_one(api):
     schema = api.get("/api/schema/", {"format": "json"}).json()
     parameters = schema["paths"]["/api/v1/orders/"]["get"]["parameters"]
-    assert {p["name"]: p["schema"].get("minimum") for p in parameters} == {
-        "page": 1,
-        "page_size": 1,
-    }
+    pages = {p["name"]: p["schema"].get("minimum") for p in parameters if "page" in p["name"]}
+    assert pages == {"page": 1, "page_size": 1}
 
 
 def test_the_advertised_months_are_ones_the_portal_answers(api, as_role):

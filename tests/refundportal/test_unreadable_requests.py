@@ -168,18 +168,24 @@ def test_a_refused_page_form_is_still_logged_as_suspicious(browser, caplog):
     ]
 
 
-@pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
-def test_an_api_form_with_too_many_fields_is_a_validation_error(integration, debug):
-    with override_settings(DEBUG=debug):
-        response = integration.generic(
-            "POST", ORDERS, many_fields(), content_type=FORM, HTTP_ACCEPT_LANGUAGE="en"
-        )
-        detail = assert_envelope(response, 400, "validation_error")
-        assert detail == "The request has more than 2000 fields."
+def test_a_form_body_to_a_json_endpoint_is_an_unsupported_media_type(integration):
+    for body, content_type in ((many_fields(), FORM), ("number=1", FORM)):
+        response = integration.generic("POST", ORDERS, body, content_type=content_type)
+        assert_envelope(response, 415, "unsupported_media_type")
 
-        multipart = {f"field{i}": "1" for i in range(TOO_MANY)}
-        response = integration.post(ORDERS, multipart, format="multipart")
-        assert_envelope(response, 400, "validation_error")
+    response = integration.post(ORDERS, {"number": "1"}, format="multipart")
+    assert_envelope(response, 415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
+def test_an_upload_with_too_many_fields_is_a_validation_error(customer, debug):
+    multipart = {f"field{i}": "1" for i in range(TOO_MANY)}
+    with override_settings(DEBUG=debug):
+        response = client_as(customer).post(
+            EVIDENCE, multipart, format="multipart", HTTP_ACCEPT_LANGUAGE="en"
+        )
+    detail = assert_envelope(response, 400, "validation_error")
+    assert detail == "The request has more than 2000 fields."
 
 
 def test_an_api_query_with_too_many_fields_is_a_validation_error(integration):
@@ -187,15 +193,15 @@ def test_an_api_query_with_too_many_fields_is_a_validation_error(integration):
 
 
 def test_the_too_many_fields_detail_speaks_the_requests_language(integration):
-    response = integration.generic("POST", ORDERS, many_fields(), content_type=FORM)
+    response = integration.get(f"{ORDERS}?{many_fields()}")
 
     detail = assert_envelope(response, 400, "validation_error")
     assert any("\u4e00" <= ch <= "\u9fff" for ch in detail)
 
 
 @override_settings(DEBUG=True, DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
-def test_an_api_form_over_the_size_limit_is_too_large(integration):
-    response = integration.post(ORDERS, {"number": "x" * 2000}, format="multipart")
+def test_an_upload_whose_fields_are_over_the_size_limit_is_too_large(customer):
+    response = client_as(customer).post(EVIDENCE, {"note": "x" * 2000}, format="multipart")
 
     assert_envelope(response, 413, "payload_too_large")
 

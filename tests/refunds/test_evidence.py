@@ -340,6 +340,21 @@ def test_a_photo_that_does_not_exist_is_404(customer):
     assert response.status_code == 404
 
 
+def test_a_photo_whose_file_is_gone_from_the_disk_is_404_file_missing(customer):
+    photo = upload(client_as(customer)).json()
+    stored = Evidence.objects.get(pk=photo["id"])
+    stored.file.storage.delete(stored.file.name)
+
+    response = client_as(customer).get(photo["url"], HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "code": "file_missing",
+        "detail": "The photo's file is no longer stored.",
+    }
+
+
 # --- Photos on requests ---------------------------------------------------------------------
 
 

@@ -88,6 +88,8 @@ def test_approving_in_full_pays_back_what_was_requested(refund, agent):
     assert body["status"] in APPROVED
     assert body["approved_amount"] == REQUESTED
     assert body["decision"]["source"] == "agent"
+    # A person decided: no rule, null rather than an empty string.
+    assert body["decision"]["rule"] is None
     assert sum(Decimal(p["amount"]) for p in body["payouts"]) == Decimal(REQUESTED)
     assert paid_out(refund) == Decimal(REQUESTED)
 

@@ -142,6 +142,7 @@ def test_the_csv_has_the_same_rows_and_a_total_line(world):
 def test_the_csv_refuses_a_bad_month(world):
     response = english(client_as(world["laowang"])).get(EXPORT, {"month": "2026/03"})
     assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
     assert response.json()["code"] == "validation_error"
 
 
