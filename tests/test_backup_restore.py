@@ -195,9 +195,26 @@ def test_a_postgresql_portal_is_restored_to_the_same_requests_and_photos(tmp_pat
     server = f"postgresql://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
     scratch = f"{db['NAME']}_drill"
     maintenance = f"{server}/postgres"
-    connection.close()  # a template database has no other session
+    connection.close()
     psql(maintenance, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-    psql(maintenance, f'CREATE DATABASE "{scratch}" TEMPLATE "{db["NAME"]}"')
+    psql(maintenance, f'CREATE DATABASE "{scratch}"')
+    # A copy through pg_dump, not CREATE DATABASE ... TEMPLATE: a template
+    # must have no other session, and another test's thread may hold one.
+    schema = subprocess.run(
+        ["pg_dump", "--no-owner", f"{server}/{db['NAME']}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    subprocess.run(
+        ["psql", f"{server}/{scratch}", "-q", "-v", "ON_ERROR_STOP=1"],
+        input=schema,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     env = {"DATABASE_URL": f"{server}/{scratch}", "REFUNDPORTAL_VAR_DIR": str(var_dir)}
     try:
         with connection_to(scratch):

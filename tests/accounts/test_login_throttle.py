@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -89,6 +90,7 @@ def test_the_login_page_keys_the_limit_on_the_normalized_name():
     assert "_auth_user_id" not in browser.session
 
 
+@pytest.mark.django_db(transaction=True)  # each thread commits on its own connection
 def test_a_burst_of_parallel_wrong_passwords_gets_ten_checks():
     checked = []
     start = threading.Barrier(30)
@@ -99,8 +101,11 @@ def test_a_burst_of_parallel_wrong_passwords_gets_ten_checks():
         return None
 
     def attempt(_):
-        start.wait()
-        return token("bf3", "wrong").status_code
+        try:
+            start.wait()
+            return token("bf3", "wrong").status_code
+        finally:
+            connection.close()
 
     with (
         mock.patch("rest_framework.authtoken.serializers.authenticate", slow_wrong_password),
