@@ -9,7 +9,7 @@ PY=.venv/bin/python
 export PYTHONUNBUFFERED=1
 
 $PY manage.py migrate --no-input -v 0
-if ! $PY manage.py shell -c "import sys; from orders.models import Order; sys.exit(0 if Order.objects.exists() else 1)"; then
+if ! $PY manage.py shell -v 0 -c "import sys; from orders.models import Order; sys.exit(0 if Order.objects.exists() else 1)"; then
   echo "Empty database: seeding demo data (about a minute)..."
   $PY manage.py seed_demo
 fi
