@@ -2,6 +2,8 @@ from typing import Any
 
 from django.contrib import admin
 
+from refundportal.admin import money_column
+
 from .models import AnomalyAlert, MonthlyKpi
 
 
@@ -23,11 +25,12 @@ class MonthlyKpiAdmin(_ReadOnly):
         "orders",
         "refunded_orders",
         "refund_rate",
-        "refund_amount",
+        "refund_amount_cny",
         "avg_resolution_hours",
         "satisfaction_avg",
         "computed_at",
     ]
+    refund_amount_cny = money_column(MonthlyKpi, "refund_amount")
 
 
 @admin.register(AnomalyAlert)

@@ -4,7 +4,7 @@ adds, edits or deletes one, not even for a superuser."""
 
 from django.contrib import admin
 
-from refundportal.admin import ReadOnlyAdmin, ReadOnlyInline
+from refundportal.admin import ReadOnlyAdmin, ReadOnlyInline, money_column
 
 from .models import DeliveryEvent, Discount, Merchant, Order, OrderItem, Tender
 
@@ -31,11 +31,12 @@ class EventInline(ReadOnlyInline):
 
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin):
-    list_display = ["number", "merchant", "customer", "status", "paid_total", "placed_at"]
+    list_display = ["number", "merchant", "customer", "status", "paid_total_cny", "placed_at"]
     list_filter = ["status", "merchant"]
     search_fields = ["number", "customer__username"]
     list_select_related = ["merchant", "customer"]
     inlines = [ItemInline, DiscountInline, TenderInline, EventInline]
+    paid_total_cny = money_column(Order, "paid_total")
 
 
 @admin.register(Merchant)

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from refundportal.admin import ReadOnlyAdmin, ReadOnlyInline
+from refundportal.admin import ReadOnlyAdmin, ReadOnlyInline, money_column
 
 from .models import Payout, PayoutAttempt, PayoutEvent, SandboxLedgerEntry
 
@@ -42,7 +42,7 @@ class PayoutAdmin(ReadOnlyAdmin):
         "customer",
         "refund_number",
         "method",
-        "amount",
+        "amount_cny",
         "status",
         "attempts",
         "short_error",
@@ -72,6 +72,7 @@ class PayoutAdmin(ReadOnlyAdmin):
         "idempotency key or gateway reference."
     )
     inlines = [AttemptInline, EventInline]
+    amount_cny = money_column(Payout, "amount")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Payout]:
         # The list and the change page alike (the changelist's own
@@ -112,9 +113,10 @@ class PayoutAdmin(ReadOnlyAdmin):
 
 @admin.register(SandboxLedgerEntry)
 class SandboxLedgerAdmin(ReadOnlyAdmin):
-    list_display = ["idempotency_key", "method", "amount", "outcome", "reference", "at"]
+    list_display = ["idempotency_key", "method", "amount_cny", "outcome", "reference", "at"]
     list_filter = ["outcome", "method"]
     search_fields = ["idempotency_key"]
+    amount_cny = money_column(SandboxLedgerEntry, "amount")
 
     def has_view_permission(self, request: Any, obj: Any = None) -> bool:
         return bool(request.user.is_superuser) or super().has_view_permission(request, obj)

@@ -11,7 +11,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from refundportal.admin import ReadOnlyAdmin, ReadOnlyInline
+from refundportal.admin import ReadOnlyAdmin, ReadOnlyInline, money_column
 
 from .models import (
     Appeal,
@@ -92,14 +92,16 @@ class RefundRequestAdmin(ReadOnlyAdmin):
         "customer",
         "reason",
         "status",
-        "requested_amount",
-        "approved_amount",
+        "requested_cny",
+        "approved_cny",
         "risk_level",
         "created_at",
     ]
     list_filter = ["status", "reason", "risk_level", "escalated", "decision_source"]
     search_fields = ["order__number", "customer__username"]
     inlines = [ItemInline, TimelineInline]
+    requested_cny = money_column(RefundRequest, "requested_amount")
+    approved_cny = money_column(RefundRequest, "approved_amount")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RefundRequest]:
         # The people the change page names, read with the row; the list

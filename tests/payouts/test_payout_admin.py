@@ -92,13 +92,14 @@ def test_the_list_shows_what_finance_looks_for(payouts):
     (_first, second) = payouts
     text = admin_browser().get(LIST).content.decode()
 
-    for column in ("order_number", "customer", "refund_number", "method", "amount", "status"):
+    for column in ("order_number", "customer", "refund_number", "method", "amount_cny", "status"):
         assert f"column-{column}" in text
     for column in ("attempts", "short_error", "next_attempt_at", "created_at", "updated_at"):
         assert f"column-{column}" in text
     assert second.refund.order.number in text
     assert second.refund.customer.username in text
     assert "card frozen by the issuer" in text
+    assert f'<td class="field-amount_cny">¥{second.amount}</td>' in text
     for parameter in ("status__exact", "method__exact", "next_attempt_at__gte", "created_at__gte"):
         assert parameter in text
     assert "updated_at__gte" in text

@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
+from django.db.models import DecimalField
 from django.urls import reverse
 from django.utils import translation
 
@@ -142,3 +143,20 @@ def test_every_list_of_the_portal_s_models_has_only_chinese_headers_in_chinese()
         english[url] = [text for text in shown if not CJK.search(text) and text not in PROPER_NOUNS]
 
     assert {url: texts for url, texts in english.items() if texts} == {}
+
+
+def test_no_list_shows_a_money_field_as_a_bare_number():
+    """Money reads ``¥12.50`` in the admin's lists as on every page: a list
+    names ``money_column``'s column, never the money field itself."""
+    bare = [
+        f"{model._meta.label}.{name}"
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label in {config.label for config in portal_apps()}
+        for name in model_admin.list_display
+        if isinstance(name, str)
+        and name in {field.name for field in model._meta.fields}
+        and isinstance(model._meta.get_field(name), DecimalField)
+        and model._meta.get_field(name).decimal_places == 2
+    ]
+
+    assert bare == []
