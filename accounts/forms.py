@@ -8,7 +8,6 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from audit import actions as audit_actions
-from audit.services import audit_record
 from refundportal.api import ApplicationError
 
 from . import throttling
@@ -33,23 +32,9 @@ class LoginForm(AuthenticationForm):
         try:
             cleaned = super().clean()
         except ValidationError:
-            audit_record(
-                action=audit_actions.LOGIN_FAILED,
-                facts={"username": username[:150], "channel": self.channel},
-                remote_address=address,
-                best_effort=True,
-            )
+            throttling.login_failed(username, address, self.channel)
             raise
-        throttling.login_succeeded(username, address)
-        user = self.get_user()
-        audit_record(
-            action=audit_actions.LOGGED_IN,
-            actor=user,
-            target_type="user",
-            target_id=user.pk,
-            facts={"channel": self.channel},
-            remote_address=address,
-        )
+        throttling.login_succeeded(self.get_user(), username, address, self.channel)
         return cleaned
 
     def is_throttled(self) -> bool:

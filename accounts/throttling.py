@@ -43,7 +43,8 @@ def _key(username: str, address: str) -> str:
 def login_attempt(username: str, address: str) -> None:
     """Count one attempt before its password is checked; refuse it (429)
     when the limit is already used up. The attempt stays counted as a
-    failure unless ``login_succeeded`` follows."""
+    failure unless ``login_succeeded`` follows; ``login_failed`` records one
+    in the audit."""
     key = _key(username, address)
     while True:
         if cache.add(key, 1, timeout=_window()):
@@ -74,8 +75,28 @@ def login_attempt(username: str, address: str) -> None:
         raise too_many_failures()
 
 
-def login_succeeded(username: str, address: str) -> None:
+def login_failed(username: str, address: str, channel: str) -> None:
+    """A wrong name or password: the attempt stays counted, and the audit
+    records it (best effort: the refusal must not become a 500)."""
+    audit_record(
+        action=audit_actions.LOGIN_FAILED,
+        facts={"username": username[:150], "channel": channel},
+        remote_address=address,
+        best_effort=True,
+    )
+
+
+def login_succeeded(user: Any, username: str, address: str, channel: str) -> None:
+    """The count goes back, and the audit records the log-in."""
     cache.delete(_key(username, address))
+    audit_record(
+        action=audit_actions.LOGGED_IN,
+        actor=user,
+        target_type="user",
+        target_id=user.pk,
+        facts={"channel": channel},
+        remote_address=address,
+    )
 
 
 def too_many_failures() -> ApplicationError:

@@ -15,7 +15,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit import actions as audit_actions
-from audit.services import audit_record
 from refundportal.parsers import SafeJSONParser
 
 from . import roles, throttling
@@ -53,23 +52,10 @@ class TokenView(APIView):
         # A wrong password raises here and leaves the attempt counted.
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         if not serializer.is_valid():
-            audit_record(
-                action=audit_actions.LOGIN_FAILED,
-                facts={"username": username[:150], "channel": audit_actions.CHANNEL_API},
-                remote_address=address,
-                best_effort=True,
-            )
+            throttling.login_failed(username, address, audit_actions.CHANNEL_API)
             raise serializers.ValidationError(serializer.errors)
-        throttling.login_succeeded(username, address)
         user = serializer.validated_data["user"]
-        audit_record(
-            action=audit_actions.LOGGED_IN,
-            actor=user,
-            target_type="user",
-            target_id=user.pk,
-            facts={"channel": audit_actions.CHANNEL_API},
-            remote_address=address,
-        )
+        throttling.login_succeeded(user, username, address, audit_actions.CHANNEL_API)
         return Response({"token": token_issue(user)})
 
 
