@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from drf_spectacular.validation import validate_schema
 
+from tests.refundportal.schema_support import SCHEMA, operations
+
 pytestmark = pytest.mark.django_db
 
-SCHEMA = "/api/schema/"
 DOCS = "/api/docs/"
-METHODS = {"get", "post", "put", "patch", "delete"}
 CDN_HOSTS = (
     "cdn.jsdelivr",
     "unpkg.com",
@@ -23,22 +23,6 @@ CDN_HOSTS = (
     "bootcdn",
     "staticfile.org",
 )
-
-
-@pytest.fixture
-def schema(api: Any) -> dict[str, Any]:
-    response = api.get(SCHEMA, {"format": "json"})
-    assert response.status_code == 200
-    return response.json()
-
-
-def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [
-        (path, method, operation)
-        for path, item in schema["paths"].items()
-        for method, operation in item.items()
-        if method in METHODS
-    ]
 
 
 def resolve(schema: dict[str, Any], ref: str) -> dict[str, Any]:

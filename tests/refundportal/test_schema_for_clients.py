@@ -2,30 +2,13 @@
 body and answers declared with the content types it really takes and
 sends, filters declared, enums named once, and one operation-id scheme."""
 
-from typing import Any
-
 import pytest
+
+from tests.refundportal.schema_support import operations
 
 pytestmark = pytest.mark.django_db
 
-METHODS = {"get", "post", "put", "patch", "delete"}
 UPLOAD = ("/api/v1/evidence/", "post")
-
-
-@pytest.fixture
-def schema(api: Any) -> dict[str, Any]:
-    response = api.get("/api/schema/", {"format": "json"})
-    assert response.status_code == 200
-    return response.json()
-
-
-def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [
-        (path, method, operation)
-        for path, item in schema["paths"].items()
-        for method, operation in item.items()
-        if method in METHODS
-    ]
 
 
 def test_every_body_but_the_upload_is_json_only(schema):
